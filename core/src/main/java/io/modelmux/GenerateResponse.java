@@ -1,0 +1,186 @@
+package io.modelmux;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The answer to one request: the text, why generation ended, token usage, which model and
+ * version served it, how long it took, and whether it came from the cache. Immutable and
+ * thread-safe.
+ */
+public final class GenerateResponse {
+  private final String text;
+  private final FinishReason finishReason;
+  private final @Nullable Usage usage;
+  private final ModelRef model;
+  private final @Nullable String backendModel;
+  private final Duration latency;
+  private final @Nullable Duration timeToFirstToken;
+  private final boolean cached;
+
+  private GenerateResponse(Builder b) {
+    this.text = b.text;
+    this.finishReason = b.finishReason;
+    this.usage = b.usage;
+    this.model = b.model;
+    this.backendModel = b.backendModel;
+    this.latency = b.latency;
+    this.timeToFirstToken = b.timeToFirstToken;
+    this.cached = b.cached;
+  }
+
+  /**
+   * Returns a builder for a response served by {@code model}.
+   *
+   * @param model the model and version that served it; not null
+   * @return the builder
+   */
+  public static Builder builder(ModelRef model) {
+    return new Builder(model);
+  }
+
+  /** Returns a builder holding this response's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder(model);
+    b.text = text;
+    b.finishReason = finishReason;
+    b.usage = usage;
+    b.backendModel = backendModel;
+    b.latency = latency;
+    b.timeToFirstToken = timeToFirstToken;
+    b.cached = cached;
+    return b;
+  }
+
+  /** Returns the generated text. Never null. */
+  public String text() {
+    return text;
+  }
+
+  /** Returns why generation ended. */
+  public FinishReason finishReason() {
+    return finishReason;
+  }
+
+  /** Returns the token counts, when the model or backend reported them. */
+  public Optional<Usage> usage() {
+    return Optional.ofNullable(usage);
+  }
+
+  /** Returns the registered model and version that served the request. */
+  public ModelRef model() {
+    return model;
+  }
+
+  /**
+   * Returns the model name the backend reported serving (for example a dated snapshot of a
+   * remote model), when it said.
+   */
+  public Optional<String> backendModel() {
+    return Optional.ofNullable(backendModel);
+  }
+
+  /** Returns the time from the call to the last token (or the whole answer). */
+  public Duration latency() {
+    return latency;
+  }
+
+  /** Returns the time from the call to the first token, when it was measured. */
+  public Optional<Duration> timeToFirstToken() {
+    return Optional.ofNullable(timeToFirstToken);
+  }
+
+  /** Returns whether the answer came from the response cache rather than a model. */
+  public boolean cached() {
+    return cached;
+  }
+
+  /** Returns a summary without the generated text. */
+  @Override
+  public String toString() {
+    return "GenerateResponse{model="
+        + model
+        + ", finishReason="
+        + finishReason
+        + ", chars="
+        + text.length()
+        + (usage != null ? ", usage=" + usage : "")
+        + ", latency="
+        + latency
+        + (cached ? ", cached" : "")
+        + '}';
+  }
+
+  /** Builds a {@link GenerateResponse}. Not thread-safe. */
+  public static final class Builder {
+    private String text = "";
+    private FinishReason finishReason = FinishReason.STOP;
+    private @Nullable Usage usage;
+    private final ModelRef model;
+    private @Nullable String backendModel;
+    private Duration latency = Duration.ZERO;
+    private @Nullable Duration timeToFirstToken;
+    private boolean cached;
+
+    private Builder(ModelRef model) {
+      this.model = Objects.requireNonNull(model, "model");
+    }
+
+    /** Sets the generated text; not null. */
+    public Builder text(String text) {
+      this.text = Objects.requireNonNull(text, "text");
+      return this;
+    }
+
+    /** Sets why generation ended; not null. */
+    public Builder finishReason(FinishReason finishReason) {
+      this.finishReason = Objects.requireNonNull(finishReason, "finishReason");
+      return this;
+    }
+
+    /** Sets the token counts, or null when unknown. */
+    public Builder usage(@Nullable Usage usage) {
+      this.usage = usage;
+      return this;
+    }
+
+    /** Sets the model name the backend reported, or null. */
+    public Builder backendModel(@Nullable String backendModel) {
+      this.backendModel = backendModel;
+      return this;
+    }
+
+    /** Sets the latency; not negative. */
+    public Builder latency(Duration latency) {
+      Objects.requireNonNull(latency, "latency");
+      if (latency.isNegative()) {
+        throw new IllegalArgumentException("latency must not be negative, got " + latency);
+      }
+      this.latency = latency;
+      return this;
+    }
+
+    /** Sets the time to first token, or null when not measured; not negative. */
+    public Builder timeToFirstToken(@Nullable Duration timeToFirstToken) {
+      if (timeToFirstToken != null && timeToFirstToken.isNegative()) {
+        throw new IllegalArgumentException(
+            "timeToFirstToken must not be negative, got " + timeToFirstToken);
+      }
+      this.timeToFirstToken = timeToFirstToken;
+      return this;
+    }
+
+    /** Marks whether the response came from the cache. */
+    public Builder cached(boolean cached) {
+      this.cached = cached;
+      return this;
+    }
+
+    /** Returns the response. */
+    public GenerateResponse build() {
+      return new GenerateResponse(this);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.modelmux;
+
+import java.util.Objects;
+
+/**
+ * One registered model: its id and its version. Written {@code id@version}.
+ *
+ * @param id the model id; not blank, no {@code @}
+ * @param version the version; not blank, no {@code @}
+ */
+public record ModelRef(String id, String version) {
+  /** Checks the arguments. */
+  public ModelRef {
+    checkPart(id, "id");
+    checkPart(version, "version");
+  }
+
+  /**
+   * Parses {@code id@version}.
+   *
+   * @param text the reference; not null
+   * @return the reference
+   * @throws IllegalArgumentException if {@code text} is not {@code id@version}
+   */
+  public static ModelRef parse(String text) {
+    Objects.requireNonNull(text, "text");
+    int at = text.indexOf('@');
+    if (at <= 0 || at == text.length() - 1) {
+      throw new IllegalArgumentException("model reference must be id@version, got '" + text + "'");
+    }
+    return new ModelRef(text.substring(0, at), text.substring(at + 1));
+  }
+
+  /** Returns {@code id@version}. */
+  @Override
+  public String toString() {
+    return id + "@" + version;
+  }
+
+  static void checkPart(String value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("model " + name + " must not be blank");
+    }
+    if (value.indexOf('@') >= 0) {
+      throw new IllegalArgumentException(
+          "model " + name + " must not contain '@' (it separates id and version): '" + value + "'");
+    }
+    if (!value.strip().equals(value)) {
+      throw new IllegalArgumentException(
+          "model " + name + " must not start or end with whitespace: '" + value + "'");
+    }
+  }
+}

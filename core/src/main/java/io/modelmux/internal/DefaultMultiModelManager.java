@@ -1,0 +1,522 @@
+package io.modelmux.internal;
+
+import io.modelmux.BackendException;
+import io.modelmux.ConfigException;
+import io.modelmux.DeadlineExceededException;
+import io.modelmux.GenerateRequest;
+import io.modelmux.GenerateResponse;
+import io.modelmux.ModelMuxException;
+import io.modelmux.ModelRef;
+import io.modelmux.ModelStatus;
+import io.modelmux.MultiModelManager;
+import io.modelmux.OverloadedException;
+import io.modelmux.StreamHandle;
+import io.modelmux.StreamListener;
+import io.modelmux.TokenStream;
+import io.modelmux.UnknownModelException;
+import io.modelmux.spi.Capability;
+import io.modelmux.spi.Completion;
+import io.modelmux.spi.Footprint;
+import io.modelmux.spi.ModelAdapter;
+import io.modelmux.spi.ModelFactories;
+import io.modelmux.spi.ModelSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link MultiModelManager}: resolution, leases, loading and the three ways to serve. */
+public final class DefaultMultiModelManager implements MultiModelManager {
+  private static final Logger log = LoggerFactory.getLogger(DefaultMultiModelManager.class);
+  private static final AtomicInteger MANAGERS = new AtomicInteger();
+
+  private final ModelFactories factories;
+  private final ModelRegistry registry = new ModelRegistry();
+  private final Set<RegisteredModel> draining = ConcurrentHashMap.newKeySet();
+  private final ExecutorService executor;
+  private final boolean ownsExecutor;
+  private final Clock clock;
+  private final AtomicLong sequence = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private DefaultMultiModelManager(ModelFactories factories, @Nullable ExecutorService executor, Clock clock) {
+    this.factories = factories;
+    this.clock = clock;
+    if (executor != null) {
+      this.executor = executor;
+      this.ownsExecutor = false;
+    } else {
+      this.executor = Executors.newCachedThreadPool(daemonThreads());
+      this.ownsExecutor = true;
+    }
+  }
+
+  /**
+   * Builds a manager from the builder's settings: creates every model's adapter (so that an
+   * invalid spec fails now, with its location), then aliases and the default model.
+   */
+  public static MultiModelManager start(ManagerSettings settings) {
+    DefaultMultiModelManager m =
+        new DefaultMultiModelManager(settings.factories(), settings.executor(), settings.clock());
+    try {
+      for (ModelSpec spec : settings.models()) {
+        m.register(spec);
+      }
+      for (Map.Entry<String, String> a : settings.aliases().entrySet()) {
+        try {
+          m.registry.putAlias(a.getKey(), a.getValue());
+        } catch (UnknownModelException e) {
+          throw new ConfigException(
+              "alias '" + a.getKey() + "' points to '" + a.getValue() + "', which is not a model: "
+                  + e.getMessage(), null, "aliases." + a.getKey(), null, e);
+        }
+      }
+      String def = settings.defaultModel();
+      if (def != null) {
+        m.registry.setDefault(def);
+        if (m.registry.defaultModel() == null) {
+          UnknownModelException e = m.registry.unknown(def);
+          String from = settings.defaultFromEnvironment()
+              ? "environment variable " + DEFAULT_MODEL_ENV
+              : "default_model";
+          throw new ConfigException(
+              from + " names '" + def + "', which is not registered: " + e.getMessage(),
+              null, settings.defaultFromEnvironment() ? null : "default_model", def, e);
+        }
+      }
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+    return m;
+  }
+
+  // ---- serving ----------------------------------------------------------------------------
+
+  @Override
+  public GenerateResponse generate(GenerateRequest request) {
+    Objects.requireNonNull(request, "request");
+    long start = System.nanoTime();
+    RegisteredModel model = acquire(request);
+    try {
+      prepare(model, request);
+      Completion c = model.adapter.generate(request);
+      if (c == null) {
+        throw new BackendException(
+            "adapter of model '" + model.ref + "' returned no completion; report this bug",
+            model.ref.id(), false, null);
+      }
+      return response(model, c, c.text(), start, c.timeToFirstToken().orElse(null));
+    } catch (ModelMuxException e) {
+      model.failures.increment();
+      throw e;
+    } catch (RuntimeException e) {
+      model.failures.increment();
+      throw adapterBug(model, e);
+    } finally {
+      model.release();
+    }
+  }
+
+  @Override
+  public CompletableFuture<GenerateResponse> generateAsync(GenerateRequest request) {
+    return generateAsync(request, executor);
+  }
+
+  @Override
+  public CompletableFuture<GenerateResponse> generateAsync(GenerateRequest request, Executor executor) {
+    if (request == null || executor == null) {
+      return CompletableFuture.failedFuture(
+          new NullPointerException(request == null ? "request" : "executor"));
+    }
+    CompletableFuture<GenerateResponse> result = new CompletableFuture<>();
+    try {
+      executor.execute(
+          () -> {
+            try {
+              result.complete(generate(request));
+            } catch (RuntimeException e) {
+              result.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(rejected(request, e));
+    }
+    return result;
+  }
+
+  @Override
+  public StreamHandle stream(GenerateRequest request, StreamListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    StreamSession session = new StreamSession(listener, clock, request);
+    if (request == null) {
+      session.fail(new io.modelmux.InvalidRequestException("request must not be null", null, null));
+      return session;
+    }
+    try {
+      executor.execute(() -> runStream(request, session));
+    } catch (RejectedExecutionException e) {
+      session.fail(rejected(request, e));
+    }
+    return session;
+  }
+
+  @Override
+  public TokenStream stream(GenerateRequest request) {
+    Objects.requireNonNull(request, "request");
+    BlockingTokenStream tokens = new BlockingTokenStream();
+    tokens.attach(stream(request, tokens.listener()));
+    return tokens;
+  }
+
+  private void runStream(GenerateRequest request, StreamSession session) {
+    long start = System.nanoTime();
+    RegisteredModel model;
+    try {
+      model = acquire(request);
+    } catch (RuntimeException e) {
+      session.fail(asModelMux(e, null));
+      return;
+    }
+    try {
+      session.start(model.ref, start);
+      prepare(model, request);
+      Completion c;
+      if (model.adapter.info().supports(Capability.STREAMING)) {
+        c = model.adapter.stream(request, session);
+      } else {
+        c = model.adapter.generate(request);
+        session.accept(c.text());
+      }
+      if (c == null) {
+        throw new BackendException(
+            "adapter of model '" + model.ref + "' returned no completion; report this bug",
+            model.ref.id(), false, null);
+      }
+      if (session.deadlineExceeded()) {
+        model.failures.increment();
+        session.fail(deadline(model, request));
+        return;
+      }
+      if (session.isCancelled()) {
+        session.complete(
+            response(model, c, session.text(), start, session.timeToFirstToken())
+                .toBuilder().finishReason(io.modelmux.FinishReason.CANCELLED).build());
+        return;
+      }
+      session.complete(response(model, c, c.text(), start, session.timeToFirstToken()));
+    } catch (RuntimeException e) {
+      if (session.isCancelled() && !session.deadlineExceeded()) {
+        // The cancel closed what the adapter was reading; the stream ends as cancelled.
+        session.complete(
+            GenerateResponse.builder(model.ref)
+                .text(session.text())
+                .finishReason(io.modelmux.FinishReason.CANCELLED)
+                .latency(Duration.ofNanos(System.nanoTime() - start))
+                .timeToFirstToken(session.timeToFirstToken())
+                .build());
+        return;
+      }
+      model.failures.increment();
+      session.fail(session.deadlineExceeded() ? deadline(model, request) : asModelMux(e, model));
+    } finally {
+      model.release();
+    }
+  }
+
+  /** Resolves the request and takes a lease on its model. */
+  private RegisteredModel acquire(GenerateRequest request) {
+    if (closed.get()) {
+      throw new IllegalStateException("this MultiModelManager is closed; build a new one");
+    }
+    Optional<String> name = request.model();
+    for (; ; ) {
+      RegisteredModel m;
+      if (name.isPresent()) {
+        m = registry.find(name.get());
+        if (m == null) {
+          throw registry.unknown(name.get());
+        }
+      } else {
+        m = registry.defaultModel();
+        if (m == null) {
+          throw registry.noDefault();
+        }
+      }
+      if (m.tryAcquire()) {
+        return m;
+      }
+      // The model is draining: it was removed from resolution before draining began, so the
+      // next lookup sees the registry without it.
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Counts the request, checks its deadline and loads the model; runs under a lease. */
+  private void prepare(RegisteredModel model, GenerateRequest request) {
+    model.requests.increment();
+    model.lastUsedMillis = clock.millis();
+    checkDeadline(model, request);
+    model.ensureLoaded();
+    checkDeadline(model, request);
+  }
+
+  private void checkDeadline(RegisteredModel model, GenerateRequest request) {
+    Optional<Instant> deadline = request.deadline();
+    if (deadline.isPresent() && !clock.instant().isBefore(deadline.get())) {
+      throw deadline(model, request);
+    }
+  }
+
+  private DeadlineExceededException deadline(RegisteredModel model, GenerateRequest request) {
+    return new DeadlineExceededException(
+        "request to model '" + model.ref + "' passed its deadline "
+            + request.deadline().map(Instant::toString).orElse("") + " before it was served;"
+            + " retry with a later deadline",
+        model.ref.id(),
+        null);
+  }
+
+  private GenerateResponse response(
+      RegisteredModel model, Completion c, String text, long startNanos, @Nullable Duration ttft) {
+    return GenerateResponse.builder(model.ref)
+        .text(text)
+        .finishReason(c.finishReason())
+        .usage(c.usage().orElse(null))
+        .backendModel(c.backendModel().orElse(null))
+        .latency(Duration.ofNanos(System.nanoTime() - startNanos))
+        .timeToFirstToken(ttft)
+        .build();
+  }
+
+  private static ModelMuxException asModelMux(RuntimeException e, @Nullable RegisteredModel model) {
+    if (e instanceof ModelMuxException) {
+      return (ModelMuxException) e;
+    }
+    if (model == null) {
+      return new ModelMuxException("request failed: " + e, e);
+    }
+    return adapterBug(model, e);
+  }
+
+  private static BackendException adapterBug(RegisteredModel model, RuntimeException e) {
+    return new BackendException(
+        "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName()
+            + ") failed with an undocumented exception: " + e + "; report this to its authors",
+        model.ref.id(), false, e);
+  }
+
+  private static OverloadedException rejected(GenerateRequest request, RejectedExecutionException e) {
+    return new OverloadedException(
+        "the executor refused the request" + request.model().map(m -> " for model '" + m + "'").orElse("")
+            + " (it is shut down or full); retry later or give the manager a larger executor",
+        request.model().orElse(null), e);
+  }
+
+  // ---- registry -----------------------------------------------------------------------------
+
+  @Override
+  public ModelRef resolve(String model) {
+    Objects.requireNonNull(model, "model");
+    RegisteredModel m = registry.find(model);
+    if (m == null) {
+      throw registry.unknown(model);
+    }
+    return m.ref;
+  }
+
+  @Override
+  public ModelRef register(ModelSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    checkOpen();
+    ModelAdapter adapter = factories.create(spec);
+    RegisteredModel model = new RegisteredModel(spec, adapter, sequence.incrementAndGet());
+    try {
+      registry.add(model);
+    } catch (RuntimeException e) {
+      adapter.close();
+      throw e;
+    }
+    log.debug("registered model {} ({})", spec.ref(), spec.type());
+    return spec.ref();
+  }
+
+  @Override
+  public List<ModelRef> unregister(String model) {
+    Objects.requireNonNull(model, "model");
+    checkOpen();
+    List<RegisteredModel> removed = registry.remove(model);
+    List<ModelRef> refs = new ArrayList<>(removed.size());
+    for (RegisteredModel m : removed) {
+      drainAndClose(m);
+      refs.add(m.ref);
+    }
+    return refs;
+  }
+
+  private void drainAndClose(RegisteredModel m) {
+    draining.add(m);
+    m.startDraining();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        m.drained().get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (java.util.concurrent.ExecutionException e) {
+        break; // never completed exceptionally
+      }
+    }
+    m.close();
+    draining.remove(m);
+    log.debug("unregistered model {}", m.ref);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void alias(String alias, String target) {
+    Objects.requireNonNull(alias, "alias");
+    Objects.requireNonNull(target, "target");
+    checkOpen();
+    registry.putAlias(alias, target);
+  }
+
+  @Override
+  public boolean removeAlias(String alias) {
+    Objects.requireNonNull(alias, "alias");
+    checkOpen();
+    return registry.removeAlias(alias);
+  }
+
+  @Override
+  public void load(String model) {
+    Objects.requireNonNull(model, "model");
+    RegisteredModel m = acquire(GenerateRequest.builder().model(model).prompt("").build());
+    try {
+      m.ensureLoaded();
+    } finally {
+      m.release();
+    }
+  }
+
+  @Override
+  public List<ModelStatus> models() {
+    ModelRegistry.Snapshot s = registry.snapshot();
+    List<RegisteredModel> all = new ArrayList<>(s.models);
+    all.addAll(draining);
+    all.sort(Comparator.comparingLong(m -> m.sequence));
+    List<ModelStatus> out = new ArrayList<>(all.size());
+    for (RegisteredModel m : all) {
+      out.add(status(s, m));
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<ModelStatus> model(String model) {
+    Objects.requireNonNull(model, "model");
+    ModelRegistry.Snapshot s = registry.snapshot();
+    RegisteredModel m = s.byName.get(model);
+    return m == null ? Optional.empty() : Optional.of(status(s, m));
+  }
+
+  private ModelStatus status(ModelRegistry.Snapshot s, RegisteredModel m) {
+    TreeSet<String> aliases = new TreeSet<>();
+    s.aliases.forEach(
+        (alias, target) -> {
+          if (s.byName.get(alias) == m) {
+            aliases.add(alias);
+          }
+        });
+    Footprint f = m.footprint();
+    long last = m.lastUsedMillis;
+    return new ModelStatus(
+        m.ref,
+        m.spec.type(),
+        m.state(),
+        s.byName.get(m.ref.id()) == m,
+        s.defaultModel == m,
+        new ArrayList<>(aliases),
+        m.spec.tags(),
+        m.inFlight(),
+        m.requests.sum(),
+        m.failures.sum(),
+        m.loads,
+        last < 0 ? null : Instant.ofEpochMilli(last),
+        f.totalBytes(),
+        f.isMeasured());
+  }
+
+  @Override
+  public ModelFactories factories() {
+    return factories;
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("this MultiModelManager is closed; build a new one");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (RegisteredModel m : registry.snapshot().models) {
+      try {
+        registry.remove(m.ref.toString());
+      } catch (UnknownModelException e) {
+        continue; // removed by a concurrent unregister, which closes it
+      }
+      drainAndClose(m);
+    }
+    if (ownsExecutor) {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+          log.warn("worker threads still running 10 s after close; interrupting them");
+          executor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        executor.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    log.debug("closed");
+  }
+
+  private static ThreadFactory daemonThreads() {
+    int manager = MANAGERS.incrementAndGet();
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "modelmux-" + manager + "-worker-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

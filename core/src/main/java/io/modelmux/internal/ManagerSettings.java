@@ -1,0 +1,29 @@
+package io.modelmux.internal;
+
+import io.modelmux.spi.ModelFactories;
+import io.modelmux.spi.ModelSpec;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What {@link io.modelmux.MultiModelManager.Builder} hands to the manager it builds.
+ *
+ * @param factories the factories to create adapters with
+ * @param models the models to register, in order
+ * @param aliases alias to target, in order
+ * @param defaultModel the default model's name, or null
+ * @param defaultFromEnvironment whether {@code defaultModel} came from the environment
+ * @param executor the caller's executor, or null to create one
+ * @param clock the clock for deadlines and timestamps
+ */
+public record ManagerSettings(
+    ModelFactories factories,
+    List<ModelSpec> models,
+    Map<String, String> aliases,
+    @Nullable String defaultModel,
+    boolean defaultFromEnvironment,
+    @Nullable ExecutorService executor,
+    Clock clock) {}

@@ -1,0 +1,256 @@
+package io.modelmux.internal;
+
+import io.modelmux.ConfigException;
+import io.modelmux.InvalidRequestException;
+import io.modelmux.ModelRef;
+import io.modelmux.UnknownModelException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The registered models, aliases and default model, and the resolution of a name to a model.
+ *
+ * <p>Reads are lock-free: every change builds a new immutable {@link Snapshot} (a hash map from
+ * every resolvable name to its model) and publishes it through a volatile field, so resolving
+ * a request is one map lookup. Changes are rare and serialized by {@code lock}.
+ */
+final class ModelRegistry {
+  /** Everything resolution needs, immutable. */
+  static final class Snapshot {
+    final Map<String, RegisteredModel> byName;
+    final @Nullable RegisteredModel defaultModel;
+    final @Nullable String defaultName;
+    final List<RegisteredModel> models;
+    final Map<String, String> aliases;
+
+    Snapshot(
+        Map<String, RegisteredModel> byName,
+        @Nullable RegisteredModel defaultModel,
+        @Nullable String defaultName,
+        List<RegisteredModel> models,
+        Map<String, String> aliases) {
+      this.byName = byName;
+      this.defaultModel = defaultModel;
+      this.defaultName = defaultName;
+      this.models = models;
+      this.aliases = aliases;
+    }
+  }
+
+  private final Object lock = new Object();
+  // guarded by lock
+  private final Map<ModelRef, RegisteredModel> models = new LinkedHashMap<>();
+  // guarded by lock
+  private final Map<String, String> aliases = new LinkedHashMap<>();
+  // guarded by lock
+  private @Nullable String defaultName;
+  private volatile Snapshot snapshot =
+      new Snapshot(Map.of(), null, null, List.of(), Map.of());
+
+  Snapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Returns the model {@code name} resolves to, or null. No lock, no allocation. */
+  @Nullable RegisteredModel find(String name) {
+    return snapshot.byName.get(name);
+  }
+
+  /** Returns the default model, or null if none is set or it is not registered. */
+  @Nullable RegisteredModel defaultModel() {
+    return snapshot.defaultModel;
+  }
+
+  /**
+   * Adds {@code model}.
+   *
+   * @throws ConfigException if its reference is taken or its id is an alias
+   */
+  void add(RegisteredModel model) {
+    synchronized (lock) {
+      if (models.containsKey(model.ref)) {
+        throw model.spec.specError(
+            "version '" + model.ref.version() + "' is already registered; unregister "
+                + model.ref + " first or give this one another version",
+            null);
+      }
+      if (aliases.containsKey(model.ref.id())) {
+        throw model.spec.specError(
+            "its id is already an alias (of '" + aliases.get(model.ref.id())
+                + "'); remove the alias or choose another id",
+            null);
+      }
+      models.put(model.ref, model);
+      publish();
+    }
+  }
+
+  /**
+   * Removes what {@code name} names: every version of an id, or one {@code id@version}.
+   *
+   * @return the removed models, not yet drained
+   */
+  List<RegisteredModel> remove(String name) {
+    synchronized (lock) {
+      if (aliases.containsKey(name)) {
+        throw new InvalidRequestException(
+            "'" + name + "' is an alias (of '" + aliases.get(name) + "'), not a model; "
+                + "unregister '" + aliases.get(name) + "' or remove the alias",
+            null,
+            null);
+      }
+      List<RegisteredModel> removed = new ArrayList<>();
+      int at = name.indexOf('@');
+      for (RegisteredModel m : models.values()) {
+        boolean match =
+            at < 0 ? m.ref.id().equals(name) : m.ref.toString().equals(name);
+        if (match) {
+          removed.add(m);
+        }
+      }
+      if (removed.isEmpty()) {
+        throw unknown(name);
+      }
+      for (RegisteredModel m : removed) {
+        models.remove(m.ref);
+      }
+      publish();
+      return removed;
+    }
+  }
+
+  /**
+   * Points {@code alias} at {@code target}.
+   *
+   * @throws ConfigException if {@code alias} is a model id
+   * @throws UnknownModelException if {@code target} does not name a registered model
+   */
+  void putAlias(String alias, String target) {
+    synchronized (lock) {
+      checkAliasName(alias);
+      if (aliases.containsKey(target)) {
+        throw new ConfigException(
+            "alias '" + alias + "' points to another alias ('" + target + "'); point it at '"
+                + aliases.get(target) + "' directly");
+      }
+      if (snapshot.byName.get(target) == null) {
+        throw unknown(target);
+      }
+      aliases.put(alias, target);
+      publish();
+    }
+  }
+
+  boolean removeAlias(String alias) {
+    synchronized (lock) {
+      boolean existed = aliases.remove(alias) != null;
+      if (existed) {
+        publish();
+      }
+      return existed;
+    }
+  }
+
+  void setDefault(@Nullable String name) {
+    synchronized (lock) {
+      defaultName = name;
+      publish();
+    }
+  }
+
+  private void checkAliasName(String alias) {
+    if (alias.isBlank() || alias.indexOf('@') >= 0) {
+      throw new ConfigException(
+          "alias '" + alias + "' must be non-blank and must not contain '@'");
+    }
+    for (ModelRef ref : models.keySet()) {
+      if (ref.id().equals(alias)) {
+        throw new ConfigException(
+            "alias '" + alias + "' is already a model id; choose another alias name");
+      }
+    }
+  }
+
+  // guarded by lock
+  private void publish() {
+    Map<String, RegisteredModel> byName = new HashMap<>();
+    List<RegisteredModel> list = new ArrayList<>(models.values());
+    for (RegisteredModel m : list) {
+      byName.put(m.ref.toString(), m);
+      byName.putIfAbsent(m.ref.id(), m); // the first registered version is the primary
+    }
+    for (Map.Entry<String, String> a : aliases.entrySet()) {
+      RegisteredModel target = byName.get(a.getValue());
+      if (target != null) {
+        byName.put(a.getKey(), target);
+      }
+    }
+    RegisteredModel def = defaultName == null ? null : byName.get(defaultName);
+    snapshot =
+        new Snapshot(
+            Collections.unmodifiableMap(byName),
+            def,
+            defaultName,
+            Collections.unmodifiableList(list),
+            Collections.unmodifiableMap(new LinkedHashMap<>(aliases)));
+  }
+
+  /** Returns the error for a name that resolves to nothing, listing what would. */
+  UnknownModelException unknown(String name) {
+    Snapshot s = snapshot;
+    TreeSet<String> known = new TreeSet<>(s.byName.keySet());
+    String dangling = s.aliases.get(name);
+    String closest = ClosestMatch.find(name, known).orElse(null);
+    StringBuilder msg = new StringBuilder();
+    if (dangling != null) {
+      msg.append("alias '").append(name).append("' points to '").append(dangling)
+          .append("', which is not registered any more; register it or re-point the alias");
+    } else {
+      msg.append("unknown model '").append(name).append("'");
+      if (closest != null) {
+        msg.append("; did you mean '").append(closest).append("'?");
+      }
+    }
+    msg.append(known.isEmpty() ? ". No models are registered" : ". Known models: " + describe(s, known));
+    return new UnknownModelException(msg.toString(), name, List.copyOf(known), closest);
+  }
+
+  /** Returns the error for a request that names no model when no default resolves. */
+  InvalidRequestException noDefault() {
+    Snapshot s = snapshot;
+    TreeSet<String> known = new TreeSet<>(s.byName.keySet());
+    String list = known.isEmpty() ? "none are registered" : "known models: " + describe(s, known);
+    if (s.defaultName != null) {
+      return new InvalidRequestException(
+          "the request names no model and the default model '" + s.defaultName
+              + "' is not registered; name a model or register it (" + list + ")",
+          s.defaultName,
+          null);
+    }
+    return new InvalidRequestException(
+        "the request names no model and no default model is set; name one, or set default_model"
+            + " in models.yaml or MODELMUX_DEFAULT_MODEL (" + list + ")",
+        null,
+        null);
+  }
+
+  private static String describe(Snapshot s, TreeSet<String> known) {
+    List<String> parts = new ArrayList<>(known.size());
+    for (String k : known) {
+      String target = s.aliases.get(k);
+      parts.add(target == null ? k : k + " (alias of " + target + ")");
+    }
+    return String.join(", ", parts);
+  }
+
+  Optional<String> aliasTarget(String alias) {
+    return Optional.ofNullable(snapshot.aliases.get(alias));
+  }
+}

@@ -1,0 +1,76 @@
+package io.modelmux.spi;
+
+import io.modelmux.GenerateRequest;
+import io.modelmux.ModelMuxException;
+
+/**
+ * One model instance on one backend. Adapters do I/O and compute; they do not route, cache,
+ * retry or count: the manager does that once for all adapters.
+ *
+ * <p>Life cycle: created unloaded by {@link ModelFactory#create}; {@link #load()} before the
+ * first request; {@link #unload()} to free memory (it may be loaded again); {@link #close()}
+ * once, at the end. The manager never calls {@link #unload()} or {@link #close()} while a
+ * request to the adapter is running. {@link #generate} and {@link #stream} may be called from
+ * many threads at once; every method is thread-safe.
+ *
+ * <p>Errors are {@link ModelMuxException}s: {@link io.modelmux.ModelLoadException} from load,
+ * {@link io.modelmux.InvalidRequestException}, {@link io.modelmux.BackendException} and the
+ * other members of the family from requests. Calling {@link #generate} or {@link #stream} when
+ * not loaded, or any method but {@link #close()} after close, throws
+ * {@link IllegalStateException}.
+ */
+public interface ModelAdapter extends AutoCloseable {
+  /** Returns what this adapter serves. Cheap; never fails. */
+  ModelInfo info();
+
+  /**
+   * Makes the model ready to serve: reads weights, opens connections, checks the backend.
+   * Idempotent: loading a loaded adapter does nothing.
+   *
+   * @throws io.modelmux.ModelLoadException if the model cannot be loaded; the adapter stays
+   *     unloaded and may be asked to load again
+   */
+  void load();
+
+  /** Frees what {@link #load()} took. Idempotent: unloading an unloaded adapter does nothing. */
+  void unload();
+
+  /** Returns whether the adapter is loaded. */
+  boolean isLoaded();
+
+  /**
+   * Serves one request and returns the whole answer.
+   *
+   * @param request the request; not null
+   * @return the completion; not null
+   * @throws ModelMuxException if the request fails
+   */
+  Completion generate(GenerateRequest request);
+
+  /**
+   * Serves one request, sending text to {@code sink} as it is generated, and returns the
+   * completion when done. The pieces sent, joined, equal the completion's text. When
+   * {@code sink} is cancelled the adapter stops and returns what it had, with finish reason
+   * {@link io.modelmux.FinishReason#CANCELLED}.
+   *
+   * @param request the request; not null
+   * @param sink where text goes; not null
+   * @return the completion; not null
+   * @throws ModelMuxException if the request fails; a {@link io.modelmux.BackendException}
+   *     carries the text already sent
+   */
+  Completion stream(GenerateRequest request, TokenSink sink);
+
+  /** Checks the backend without spending tokens where the backend allows it. Never throws. */
+  Health health();
+
+  /**
+   * Returns the memory the model takes: an estimate before load, what was measured after.
+   * Remote adapters return {@link Footprint#none()}.
+   */
+  Footprint footprint();
+
+  /** Unloads and releases everything. Idempotent. */
+  @Override
+  void close();
+}

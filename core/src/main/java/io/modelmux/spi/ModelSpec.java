@@ -1,0 +1,620 @@
+package io.modelmux.spi;
+
+import io.modelmux.ConfigException;
+import io.modelmux.ConfigLocation;
+import io.modelmux.ModelRef;
+import io.modelmux.internal.config.Quantities;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything ModelMux knows about one model before it is created: its id, version and backend
+ * type, the settings every model has (memory estimate, device, pinning, priority, concurrency,
+ * prices, tags, keep-alive), and the backend's own options (such as {@code path} or
+ * {@code base_url}), read through typed accessors that fail with a {@link ConfigException}
+ * naming the model, the key and, when the spec came from {@code models.yaml}, the file and
+ * line. Immutable and thread-safe.
+ *
+ * <pre>{@code
+ * ModelSpec spec = ModelSpec.builder("llama-8b", "openai")
+ *     .option("base_url", "http://vllm-a:8000/v1")
+ *     .tags("chat")
+ *     .build();
+ * }</pre>
+ */
+public final class ModelSpec {
+  /** The version a spec gets when none is given. */
+  public static final String DEFAULT_VERSION = "latest";
+
+  private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+
+  private final ModelRef ref;
+  private final String type;
+  private final Map<String, Object> options;
+  private final Map<String, ConfigLocation> optionLocations;
+  private final long memoryBytes;
+  private final @Nullable String device;
+  private final boolean pinned;
+  private final int priority;
+  private final int maxConcurrency;
+  private final @Nullable Prices prices;
+  private final Set<String> tags;
+  private final @Nullable Duration keepAlive;
+  private final @Nullable ConfigLocation location;
+  private final String path;
+
+  private ModelSpec(Builder b) {
+    this.ref = new ModelRef(b.id, b.version);
+    this.type = b.type;
+    this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
+    this.optionLocations = Map.copyOf(b.optionLocations);
+    this.memoryBytes = b.memoryBytes;
+    this.device = b.device;
+    this.pinned = b.pinned;
+    this.priority = b.priority;
+    this.maxConcurrency = b.maxConcurrency;
+    this.prices = b.prices;
+    this.tags = Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
+    this.keepAlive = b.keepAlive;
+    this.location = b.location;
+    this.path = b.path == null ? "model '" + b.id + "'" : b.path;
+  }
+
+  /**
+   * Returns a builder for a model of {@code type}.
+   *
+   * @param id the model id; not blank, no {@code @}
+   * @param type the backend type, such as {@code djl}; lower case letters, digits, - and _
+   * @return the builder
+   */
+  public static Builder builder(String id, String type) {
+    return new Builder(id, type);
+  }
+
+  /** Returns a builder holding this spec's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder(ref.id(), type);
+    b.version = ref.version();
+    b.options.putAll(options);
+    b.optionLocations.putAll(optionLocations);
+    b.memoryBytes = memoryBytes;
+    b.device = device;
+    b.pinned = pinned;
+    b.priority = priority;
+    b.maxConcurrency = maxConcurrency;
+    b.prices = prices;
+    b.tags.addAll(tags);
+    b.keepAlive = keepAlive;
+    b.location = location;
+    b.path = path;
+    return b;
+  }
+
+  /** Returns the model id. */
+  public String id() {
+    return ref.id();
+  }
+
+  /** Returns the version ({@value #DEFAULT_VERSION} unless set). */
+  public String version() {
+    return ref.version();
+  }
+
+  /** Returns {@code id@version}. */
+  public ModelRef ref() {
+    return ref;
+  }
+
+  /** Returns the backend type. */
+  public String type() {
+    return type;
+  }
+
+  /** Returns the backend options as given (strings, numbers, booleans, lists and maps). */
+  public Map<String, Object> options() {
+    return options;
+  }
+
+  /** Returns the memory the model is expected to take, if given, in bytes. */
+  public OptionalLong memoryBytes() {
+    return memoryBytes < 0 ? OptionalLong.empty() : OptionalLong.of(memoryBytes);
+  }
+
+  /** Returns the device asked for ({@code auto}, {@code cpu}, {@code cuda:0}, {@code mps}). */
+  public Optional<String> device() {
+    return Optional.ofNullable(device);
+  }
+
+  /** Returns whether the model is pinned: kept resident, never evicted. */
+  public boolean pinned() {
+    return pinned;
+  }
+
+  /** Returns the priority; higher values are kept resident in preference to lower ones. */
+  public int priority() {
+    return priority;
+  }
+
+  /** Returns the most requests the model may serve at once, if limited. */
+  public OptionalInt maxConcurrency() {
+    return maxConcurrency <= 0 ? OptionalInt.empty() : OptionalInt.of(maxConcurrency);
+  }
+
+  /** Returns the model's prices, if given. */
+  public Optional<Prices> prices() {
+    return Optional.ofNullable(prices);
+  }
+
+  /** Returns the task kinds the model serves ({@code chat}, {@code code}, ...), in order. */
+  public Set<String> tags() {
+    return tags;
+  }
+
+  /**
+   * Returns how long the model stays loaded after its last use, if set for this model. A
+   * negative duration means forever; zero means unload right after use.
+   */
+  public Optional<Duration> keepAlive() {
+    return Optional.ofNullable(keepAlive);
+  }
+
+  /** Returns where the spec was written, when it came from a file. */
+  public Optional<ConfigLocation> location() {
+    return Optional.ofNullable(location);
+  }
+
+  // ---- typed option accessors -------------------------------------------------------------
+
+  /**
+   * Returns option {@code key} as text. Numbers and booleans are accepted and written as text.
+   *
+   * @throws ConfigException if the value is a list or a map
+   */
+  public Optional<String> optionString(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (v instanceof List || v instanceof Map) {
+      throw optionError(key, "must be a single value, not " + describe(v));
+    }
+    return Optional.of(v.toString());
+  }
+
+  /**
+   * Returns option {@code key} as text, failing if it is absent.
+   *
+   * @throws ConfigException if absent, blank, a list or a map
+   */
+  public String requiredOptionString(String key) {
+    String s =
+        optionString(key)
+            .orElseThrow(() -> optionError(key, "is required for type '" + type + "'; add it"));
+    if (s.isBlank()) {
+      throw optionError(key, "must not be blank");
+    }
+    return s;
+  }
+
+  /**
+   * Returns option {@code key} as an int.
+   *
+   * @throws ConfigException if the value is not a whole number in int range
+   */
+  public OptionalInt optionInt(String key) {
+    OptionalLong l = optionLong(key);
+    if (l.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    long v = l.getAsLong();
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw optionError(key, "must fit in an int, got " + v);
+    }
+    return OptionalInt.of((int) v);
+  }
+
+  /**
+   * Returns option {@code key} as a long.
+   *
+   * @throws ConfigException if the value is not a whole number
+   */
+  public OptionalLong optionLong(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return OptionalLong.empty();
+    }
+    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      return OptionalLong.of(((Number) v).longValue());
+    }
+    if (v instanceof String) {
+      try {
+        return OptionalLong.of(Long.parseLong(((String) v).strip()));
+      } catch (NumberFormatException e) {
+        throw optionError(key, "must be a whole number, got " + describe(v));
+      }
+    }
+    throw optionError(key, "must be a whole number, got " + describe(v));
+  }
+
+  /**
+   * Returns option {@code key} as a double.
+   *
+   * @throws ConfigException if the value is not a number
+   */
+  public OptionalDouble optionDouble(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return OptionalDouble.empty();
+    }
+    if (v instanceof Number) {
+      return OptionalDouble.of(((Number) v).doubleValue());
+    }
+    if (v instanceof String) {
+      try {
+        return OptionalDouble.of(Double.parseDouble(((String) v).strip()));
+      } catch (NumberFormatException e) {
+        throw optionError(key, "must be a number, got " + describe(v));
+      }
+    }
+    throw optionError(key, "must be a number, got " + describe(v));
+  }
+
+  /**
+   * Returns option {@code key} as a boolean ({@code true} or {@code false}).
+   *
+   * @throws ConfigException if the value is not a boolean
+   */
+  public Optional<Boolean> optionBoolean(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (v instanceof Boolean) {
+      return Optional.of((Boolean) v);
+    }
+    if (v instanceof String) {
+      String s = ((String) v).strip().toLowerCase(Locale.ROOT);
+      if (s.equals("true") || s.equals("false")) {
+        return Optional.of(Boolean.parseBoolean(s));
+      }
+    }
+    throw optionError(key, "must be true or false, got " + describe(v));
+  }
+
+  /**
+   * Returns option {@code key} as a duration ({@code 500ms}, {@code 30s}, {@code 5m},
+   * {@code PT5M}; a bare number is seconds).
+   *
+   * @throws ConfigException if the value is not a duration
+   */
+  public Optional<Duration> optionDuration(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (v instanceof List || v instanceof Map || v instanceof Boolean) {
+      throw optionError(key, "must be " + Quantities.DURATION_FORMS + ", got " + describe(v));
+    }
+    try {
+      return Optional.of(Quantities.parseDuration(v.toString()));
+    } catch (IllegalArgumentException e) {
+      throw optionError(key, e.getMessage());
+    }
+  }
+
+  /**
+   * Returns option {@code key} as a byte size ({@code 512MB}, {@code 2GiB}, or a number).
+   *
+   * @throws ConfigException if the value is not a size
+   */
+  public OptionalLong optionBytes(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return OptionalLong.empty();
+    }
+    if (v instanceof List || v instanceof Map || v instanceof Boolean) {
+      throw optionError(key, "must be " + Quantities.SIZE_FORMS + ", got " + describe(v));
+    }
+    try {
+      return OptionalLong.of(Quantities.parseBytes(v.toString()));
+    } catch (IllegalArgumentException e) {
+      throw optionError(key, e.getMessage());
+    }
+  }
+
+  /**
+   * Returns option {@code key} as a list of text; a single value is a list of one.
+   *
+   * @throws ConfigException if an element is a list or a map
+   */
+  public List<String> optionStrings(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return List.of();
+    }
+    List<?> items = v instanceof List ? (List<?>) v : List.of(v);
+    List<String> out = new ArrayList<>(items.size());
+    for (Object item : items) {
+      if (item == null || item instanceof List || item instanceof Map) {
+        throw optionError(key, "must be a list of single values, got " + describe(item));
+      }
+      out.add(item.toString());
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Returns option {@code key} as a map of text to text (for example extra HTTP headers).
+   *
+   * @throws ConfigException if the value is not a map of single values
+   */
+  public Map<String, String> optionStringMap(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return Map.of();
+    }
+    if (!(v instanceof Map)) {
+      throw optionError(key, "must be a map of names to values, got " + describe(v));
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+      Object value = e.getValue();
+      if (value == null || value instanceof List || value instanceof Map) {
+        throw optionError(
+            key, "must map names to single values; '" + e.getKey() + "' maps to " + describe(value));
+      }
+      out.put(String.valueOf(e.getKey()), value.toString());
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * Returns a {@link ConfigException} about option {@code key} of this model, located where the
+   * option (or else the model) was written. For factories' own checks.
+   *
+   * @param key the option; not null
+   * @param problem what is wrong and what to do, for example "must be positive, got -3"
+   * @return the exception, to throw
+   */
+  public ConfigException optionError(String key, String problem) {
+    Objects.requireNonNull(key, "key");
+    ConfigLocation where = optionLocations.getOrDefault(key, location);
+    return new ConfigException(
+        "option '" + key + "' of model '" + ref.id() + "' " + problem,
+        where,
+        path + "." + key,
+        ref.id(),
+        null);
+  }
+
+  /**
+   * Returns a {@link ConfigException} about this model as a whole, located where it was
+   * written.
+   *
+   * @param problem what is wrong and what to do
+   * @param cause the cause, or null
+   * @return the exception, to throw
+   */
+  public ConfigException specError(String problem, @Nullable Throwable cause) {
+    return new ConfigException(
+        "model '" + ref.id() + "': " + problem, location, path, ref.id(), cause);
+  }
+
+  /** Returns the key path of this spec in its source, such as {@code models[2]}. */
+  public String path() {
+    return path;
+  }
+
+  private @Nullable Object raw(String key) {
+    Objects.requireNonNull(key, "key");
+    return options.get(key);
+  }
+
+  private static String describe(@Nullable Object v) {
+    if (v == null) {
+      return "nothing";
+    }
+    if (v instanceof List) {
+      return "a list";
+    }
+    if (v instanceof Map) {
+      return "a map";
+    }
+    if (v instanceof String) {
+      return "'" + v + "'";
+    }
+    return v.toString();
+  }
+
+  /** Returns {@code ModelSpec{id@version, type}}; options are left out as they may hold keys. */
+  @Override
+  public String toString() {
+    return "ModelSpec{" + ref + ", type=" + type + '}';
+  }
+
+  /** Builds a {@link ModelSpec}. Each setter checks its argument at once. Not thread-safe. */
+  public static final class Builder {
+    private final String id;
+    private final String type;
+    private String version = DEFAULT_VERSION;
+    private final Map<String, Object> options = new LinkedHashMap<>();
+    private final Map<String, ConfigLocation> optionLocations = new LinkedHashMap<>();
+    private long memoryBytes = -1;
+    private @Nullable String device;
+    private boolean pinned;
+    private int priority;
+    private int maxConcurrency;
+    private @Nullable Prices prices;
+    private final Set<String> tags = new LinkedHashSet<>();
+    private @Nullable Duration keepAlive;
+    private @Nullable ConfigLocation location;
+    private @Nullable String path;
+
+    private Builder(String id, String type) {
+      new ModelRef(id, DEFAULT_VERSION); // checks the id
+      Objects.requireNonNull(type, "type");
+      if (!TYPE.matcher(type).matches()) {
+        throw new IllegalArgumentException(
+            "type must be lower case letters, digits, '-' and '_', got '" + type + "'");
+      }
+      this.id = id;
+      this.type = type;
+    }
+
+    /** Sets the version; not blank, no {@code @}. */
+    public Builder version(String version) {
+      new ModelRef(id, version);
+      this.version = version;
+      return this;
+    }
+
+    /**
+     * Sets a backend option.
+     *
+     * @param key the option's key; not blank
+     * @param value a String, Number, Boolean, List or Map; not null
+     * @return this builder
+     */
+    public Builder option(String key, Object value) {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      if (key.isBlank()) {
+        throw new IllegalArgumentException("option key must not be blank");
+      }
+      if (!(value instanceof String
+          || value instanceof Number
+          || value instanceof Boolean
+          || value instanceof List
+          || value instanceof Map)) {
+        throw new IllegalArgumentException(
+            "option '" + key + "' must be a String, Number, Boolean, List or Map, got "
+                + value.getClass().getName());
+      }
+      options.put(key, value);
+      return this;
+    }
+
+    /**
+     * Records where option {@code key} was written, for error messages.
+     *
+     * @param key the option's key; not null
+     * @param location where it was written; not null
+     * @return this builder
+     */
+    public Builder optionLocation(String key, ConfigLocation location) {
+      optionLocations.put(
+          Objects.requireNonNull(key, "key"), Objects.requireNonNull(location, "location"));
+      return this;
+    }
+
+    /**
+     * Sets the memory the model is expected to take, used until it is loaded and measured.
+     *
+     * @param bytes positive
+     * @return this builder
+     */
+    public Builder memoryBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("memoryBytes must be positive, got " + bytes);
+      }
+      this.memoryBytes = bytes;
+      return this;
+    }
+
+    /** Sets the device ({@code auto}, {@code cpu}, {@code cuda:N}, {@code mps}); not blank. */
+    public Builder device(String device) {
+      Objects.requireNonNull(device, "device");
+      if (device.isBlank()) {
+        throw new IllegalArgumentException("device must not be blank");
+      }
+      this.device = device;
+      return this;
+    }
+
+    /** Sets whether the model is pinned (kept resident, never evicted). */
+    public Builder pinned(boolean pinned) {
+      this.pinned = pinned;
+      return this;
+    }
+
+    /** Sets the priority; higher is kept resident in preference. Any int. */
+    public Builder priority(int priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    /** Sets the most requests the model may serve at once; at least 1. */
+    public Builder maxConcurrency(int maxConcurrency) {
+      if (maxConcurrency < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrency must be at least 1, got " + maxConcurrency);
+      }
+      this.maxConcurrency = maxConcurrency;
+      return this;
+    }
+
+    /** Sets the prices; not null. */
+    public Builder prices(Prices prices) {
+      this.prices = Objects.requireNonNull(prices, "prices");
+      return this;
+    }
+
+    /** Adds task tags; none blank. */
+    public Builder tags(String... tags) {
+      return tags(List.of(tags));
+    }
+
+    /** Adds task tags; none blank. */
+    public Builder tags(Iterable<String> tags) {
+      for (String t : Objects.requireNonNull(tags, "tags")) {
+        Objects.requireNonNull(t, "tag");
+        if (t.isBlank()) {
+          throw new IllegalArgumentException("tags must not be blank");
+        }
+        this.tags.add(t);
+      }
+      return this;
+    }
+
+    /**
+     * Sets how long the model stays loaded after its last use; negative means forever, zero
+     * unload right after use.
+     */
+    public Builder keepAlive(Duration keepAlive) {
+      this.keepAlive = Objects.requireNonNull(keepAlive, "keepAlive");
+      return this;
+    }
+
+    /**
+     * Records where the spec was written and its key path, for error messages.
+     *
+     * @param location the file, line and column; not null
+     * @param path the key path, such as {@code models[2]}; not null
+     * @return this builder
+     */
+    public Builder source(ConfigLocation location, String path) {
+      this.location = Objects.requireNonNull(location, "location");
+      this.path = Objects.requireNonNull(path, "path");
+      return this;
+    }
+
+    /** Returns the spec. */
+    public ModelSpec build() {
+      return new ModelSpec(this);
+    }
+  }
+}
