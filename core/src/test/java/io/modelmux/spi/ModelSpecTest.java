@@ -1,0 +1,111 @@
+package io.modelmux.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelmux.ConfigException;
+import io.modelmux.ConfigLocation;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ModelSpecTest {
+  private final ModelSpec spec =
+      ModelSpec.builder("llama", "openai")
+          .version("2")
+          .option("base_url", "http://x/v1")
+          .option("port", 8000)
+          .option("ratio", 0.5)
+          .option("stream", true)
+          .option("timeout", "30s")
+          .option("cache", "512MiB")
+          .option("stop", List.of("a", "b"))
+          .option("headers", Map.of("X-A", "1"))
+          .option("bad_int", "eight")
+          .option("nested", List.of(List.of("x")))
+          .optionLocation("bad_int", new ConfigLocation("models.yaml", 7, 14))
+          .source(new ConfigLocation("models.yaml", 3, 5), "models[1]")
+          .tags("chat", "code")
+          .build();
+
+  @Test
+  void should_read_typed_options() {
+    assertThat(spec.ref().toString()).isEqualTo("llama@2");
+    assertThat(spec.requiredOptionString("base_url")).isEqualTo("http://x/v1");
+    assertThat(spec.optionInt("port")).hasValue(8000);
+    assertThat(spec.optionString("port")).contains("8000");
+    assertThat(spec.optionDouble("ratio")).hasValue(0.5);
+    assertThat(spec.optionBoolean("stream")).contains(true);
+    assertThat(spec.optionDuration("timeout")).contains(Duration.ofSeconds(30));
+    assertThat(spec.optionBytes("cache")).hasValue(512L << 20);
+    assertThat(spec.optionStrings("stop")).containsExactly("a", "b");
+    assertThat(spec.optionStrings("base_url")).containsExactly("http://x/v1");
+    assertThat(spec.optionStringMap("headers")).containsEntry("X-A", "1");
+    assertThat(spec.optionInt("absent")).isEmpty();
+    assertThat(spec.optionStrings("absent")).isEmpty();
+    assertThat(spec.tags()).containsExactly("chat", "code");
+  }
+
+  @Test
+  void should_locate_a_wrong_option_type_at_the_option() {
+    assertThatThrownBy(() -> spec.optionInt("bad_int"))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.location()).contains(new ConfigLocation("models.yaml", 7, 14));
+              assertThat(e.path()).contains("models[1].bad_int");
+              assertThat(e.modelId()).contains("llama");
+            })
+        .hasMessage(
+            "models.yaml:7:14: models[1].bad_int: option 'bad_int' of model 'llama' must be a"
+                + " whole number, got 'eight'");
+  }
+
+  @Test
+  void should_locate_other_errors_at_the_model_when_the_option_has_no_location() {
+    assertThatThrownBy(() -> spec.requiredOptionString("api_key"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("models.yaml:3:5: models[1].api_key: option 'api_key'")
+        .hasMessageContaining("is required for type 'openai'");
+    assertThatThrownBy(() -> spec.optionBoolean("port")).hasMessageContaining("must be true or false");
+    assertThatThrownBy(() -> spec.optionDuration("stop")).hasMessageContaining("duration");
+    assertThatThrownBy(() -> spec.optionBytes("base_url")).hasMessageContaining("not a size");
+    assertThatThrownBy(() -> spec.optionString("stop")).hasMessageContaining("not a list");
+    assertThatThrownBy(() -> spec.optionStringMap("port")).hasMessageContaining("map");
+    assertThatThrownBy(() -> spec.optionStrings("nested")).hasMessageContaining("single values");
+  }
+
+  @Test
+  void should_check_builder_arguments_at_once() {
+    assertThatThrownBy(() -> ModelSpec.builder("a@b", "echo"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'@'");
+    assertThatThrownBy(() -> ModelSpec.builder("a", "Echo"))
+        .hasMessageContaining("type must be lower case");
+    assertThatThrownBy(() -> ModelSpec.builder("a", "echo").version(" "))
+        .hasMessageContaining("version must not be blank");
+    assertThatThrownBy(() -> ModelSpec.builder("a", "echo").memoryBytes(0))
+        .hasMessageContaining("memoryBytes must be positive, got 0");
+    assertThatThrownBy(() -> ModelSpec.builder("a", "echo").maxConcurrency(0))
+        .hasMessageContaining("maxConcurrency must be at least 1, got 0");
+    assertThatThrownBy(() -> ModelSpec.builder("a", "echo").option("k", new Object()))
+        .hasMessageContaining("must be a String, Number, Boolean, List or Map");
+  }
+
+  @Test
+  void should_keep_secrets_out_of_to_string() {
+    ModelSpec withKey = ModelSpec.builder("m", "openai").option("api_key", "sk-secret").build();
+
+    assertThat(withKey.toString()).doesNotContain("sk-secret").contains("m@latest");
+  }
+
+  @Test
+  void should_copy_itself_into_a_builder() {
+    ModelSpec copy = spec.toBuilder().version("3").build();
+
+    assertThat(copy.ref().toString()).isEqualTo("llama@3");
+    assertThat(copy.options()).isEqualTo(spec.options());
+    assertThat(copy.location()).isEqualTo(spec.location());
+  }
+}
