@@ -1,0 +1,32 @@
+/**
+ * JMH benchmarks of ModelMux's hot paths. Each class has a {@code baseline()} benchmark, the
+ * floor or peer its results are read against, and states its fork, warmup and measurement
+ * settings explicitly; results are recorded as ratios to the baseline in
+ * {@code benchmarks/RESULTS.md}.
+ *
+ * <ul>
+ *   <li>{@link io.modelmux.benchmarks.SelectionBenchmark}: resolving a model name (id,
+ *       {@code id@version}, alias, or a request's model) through
+ *       {@link io.modelmux.MultiModelManager#resolve(String)}, against a plain
+ *       {@link java.util.HashMap#get}.
+ * </ul>
+ *
+ * <p>Build the runnable jar and run, from the repository root:
+ *
+ * <pre>
+ * mvn -B -ntp -pl benchmarks -am package -DskipTests
+ * java -jar benchmarks/target/benchmarks.jar SelectionBenchmark
+ * </pre>
+ *
+ * <p>The usual JMH options apply ({@code -h} lists them): for example {@code -p models=1000}
+ * for one parameter value, {@code -prof gc} for allocation per operation, {@code -rf json} to
+ * keep the results. Run on an otherwise idle machine; compare numbers only from the same
+ * machine and JDK.
+ *
+ * <p>{@link io.modelmux.benchmarks.NoopModelFactory} (type {@code noop}) supplies models that
+ * cost nothing, so that a benchmark measures the manager and not a backend.
+ */
+@NullMarked
+package io.modelmux.benchmarks;
+
+import org.jspecify.annotations.NullMarked;
