@@ -33,7 +33,7 @@ public final class GenerateRequest {
     this.prompt = b.prompt;
     this.messages = List.copyOf(b.messages);
     this.model = b.model;
-    this.options = b.options == null ? b.optionsBuilder.build() : b.options;
+    this.options = b.optionsBuilder.build();
     this.routingKey = b.routingKey;
     this.deadline = b.deadline;
   }
@@ -70,7 +70,7 @@ public final class GenerateRequest {
     b.prompt = prompt;
     b.messages.addAll(messages);
     b.model = model;
-    b.options = options;
+    b.optionsBuilder = options.toBuilder();
     b.routingKey = routingKey;
     b.deadline = deadline;
     return b;
@@ -133,8 +133,7 @@ public final class GenerateRequest {
     private @Nullable String prompt;
     private final List<ChatMessage> messages = new ArrayList<>();
     private @Nullable String model;
-    private @Nullable GenerateOptions options;
-    private final GenerateOptions.Builder optionsBuilder = GenerateOptions.builder();
+    private GenerateOptions.Builder optionsBuilder = GenerateOptions.builder();
     private @Nullable String routingKey;
     private @Nullable Instant deadline;
 
@@ -191,14 +190,13 @@ public final class GenerateRequest {
     }
 
     /**
-     * Replaces all sampling options; later option setters on this builder are then ignored in
-     * favour of these.
+     * Replaces all sampling options; option setters called afterwards change these.
      *
      * @param options the options; not null
      * @return this builder
      */
     public Builder options(GenerateOptions options) {
-      this.options = Objects.requireNonNull(options, "options");
+      this.optionsBuilder = Objects.requireNonNull(options, "options").toBuilder();
       return this;
     }
 

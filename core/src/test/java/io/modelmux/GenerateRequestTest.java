@@ -38,6 +38,22 @@ class GenerateRequestTest {
   }
 
   @Test
+  void should_apply_option_setters_after_to_builder_and_options() {
+    GenerateRequest base = GenerateRequest.builder().prompt("x").maxTokens(5).build();
+
+    GenerateRequest changed = base.toBuilder().stop("END").temperature(0).build();
+    GenerateRequest replaced =
+        GenerateRequest.builder().prompt("x").options(base.options()).seed(3).build();
+
+    assertThat(changed.options().maxTokens()).hasValue(5);
+    assertThat(changed.options().stop()).containsExactly("END");
+    assertThat(changed.options().temperature()).hasValue(0.0);
+    assertThat(base.options().stop()).isEmpty();
+    assertThat(replaced.options().maxTokens()).hasValue(5);
+    assertThat(replaced.options().seed()).hasValue(3);
+  }
+
+  @Test
   void should_keep_the_prompt_text_out_of_to_string() {
     GenerateRequest r = GenerateRequest.of("m", "my secret diary");
 

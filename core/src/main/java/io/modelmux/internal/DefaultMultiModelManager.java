@@ -199,6 +199,8 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       session.fail(asModelMux(e, null));
       return;
     }
+    GenerateResponse response = null;
+    ModelMuxException failure = null;
     try {
       session.start(model.ref, start);
       prepare(model, request);
@@ -215,34 +217,40 @@ public final class DefaultMultiModelManager implements MultiModelManager {
             model.ref.id(), false, null);
       }
       if (session.deadlineExceeded()) {
-        model.failures.increment();
-        session.fail(deadline(model, request));
-        return;
+        failure = deadline(model, request);
+      } else if (session.isCancelled()) {
+        response = cancelled(model, session, start);
+      } else {
+        response = response(model, c, c.text(), start, session.timeToFirstToken());
       }
-      if (session.isCancelled()) {
-        session.complete(
-            response(model, c, session.text(), start, session.timeToFirstToken())
-                .toBuilder().finishReason(io.modelmux.FinishReason.CANCELLED).build());
-        return;
-      }
-      session.complete(response(model, c, c.text(), start, session.timeToFirstToken()));
     } catch (RuntimeException e) {
       if (session.isCancelled() && !session.deadlineExceeded()) {
         // The cancel closed what the adapter was reading; the stream ends as cancelled.
-        session.complete(
-            GenerateResponse.builder(model.ref)
-                .text(session.text())
-                .finishReason(io.modelmux.FinishReason.CANCELLED)
-                .latency(Duration.ofNanos(System.nanoTime() - start))
-                .timeToFirstToken(session.timeToFirstToken())
-                .build());
-        return;
+        response = cancelled(model, session, start);
+      } else {
+        failure = session.deadlineExceeded() ? deadline(model, request) : asModelMux(e, model);
       }
-      model.failures.increment();
-      session.fail(session.deadlineExceeded() ? deadline(model, request) : asModelMux(e, model));
     } finally {
+      if (failure != null) {
+        model.failures.increment();
+      }
+      // Return the lease before telling the caller, so that a finished stream holds nothing.
       model.release();
     }
+    if (failure != null) {
+      session.fail(failure);
+    } else {
+      session.complete(response);
+    }
+  }
+
+  private static GenerateResponse cancelled(RegisteredModel model, StreamSession session, long start) {
+    return GenerateResponse.builder(model.ref)
+        .text(session.text())
+        .finishReason(io.modelmux.FinishReason.CANCELLED)
+        .latency(Duration.ofNanos(System.nanoTime() - start))
+        .timeToFirstToken(session.timeToFirstToken())
+        .build();
   }
 
   /** Resolves the request and takes a lease on its model. */
