@@ -264,6 +264,15 @@ class MultiModelManagerTest {
   }
 
   @Test
+  void should_suggest_a_common_key_for_a_misspelt_one() {
+    ModelSpec spec = ModelSpec.builder("x", "echo").option("pined", true).build();
+
+    assertThatThrownBy(() -> builder().model(spec).build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("did you mean 'pinned'?");
+  }
+
+  @Test
   void should_report_a_failed_load_and_retry_it_on_the_next_request() {
     manager = builder().model(ModelSpec.builder("bad", "echo").option("fail_load", true).build()).build();
 

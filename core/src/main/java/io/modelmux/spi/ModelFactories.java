@@ -40,6 +40,11 @@ public final class ModelFactories {
           "openai", "io.modelmux:modelmux-http",
           "gemini", "io.modelmux:modelmux-gemini");
 
+  /** The keys every model has in models.yaml, for hints when one is misspelt as an option. */
+  private static final Set<String> COMMON_KEYS =
+      Set.of("id", "type", "version", "tags", "memory", "device", "pinned", "priority",
+          "max_concurrency", "price", "keep_alive");
+
   /** Stop after this many consecutive provider failures: a broken services file can repeat. */
   private static final int MAX_CONSECUTIVE_FAILURES = 64;
 
@@ -189,8 +194,10 @@ public final class ModelFactories {
     Set<String> allowed = factory.optionKeys();
     for (String key : spec.options().keySet()) {
       if (!allowed.contains(key)) {
+        Set<String> candidates = new TreeSet<>(allowed);
+        candidates.addAll(COMMON_KEYS);
         String hint =
-            ClosestMatch.find(key, allowed).map(m -> "; did you mean '" + m + "'?").orElse("");
+            ClosestMatch.find(key, candidates).map(m -> "; did you mean '" + m + "'?").orElse("");
         throw spec.optionError(
             key,
             "is not an option of type '"

@@ -393,6 +393,10 @@ public final class ModelSpec {
   public ConfigException optionError(String key, String problem) {
     Objects.requireNonNull(key, "key");
     ConfigLocation where = optionLocations.getOrDefault(key, location);
+    Object value = options.get(key);
+    if (isSecret(key) && value != null && !value.toString().isEmpty()) {
+      problem = problem.replace(value.toString(), "(value hidden)");
+    }
     return new ConfigException(
         "option '" + key + "' of model '" + ref.id() + "' " + problem,
         where,
@@ -422,6 +426,13 @@ public final class ModelSpec {
   private @Nullable Object raw(String key) {
     Objects.requireNonNull(key, "key");
     return options.get(key);
+  }
+
+  /** Keys whose values are never quoted in a message: they may hold credentials. */
+  private static boolean isSecret(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    return k.contains("key") || k.contains("token") || k.contains("secret") || k.contains("password")
+        || k.contains("auth");
   }
 
   private static String describe(@Nullable Object v) {

@@ -101,6 +101,17 @@ class ModelSpecTest {
   }
 
   @Test
+  void should_hide_the_value_of_a_secret_option_in_errors() {
+    ModelSpec withKey = ModelSpec.builder("m", "openai").option("api_key", List.of("sk-secret")).build();
+
+    assertThatThrownBy(() -> withKey.optionString("api_key")).hasMessageNotContaining("sk-secret");
+    ModelSpec scalar = ModelSpec.builder("m", "openai").option("api_key", "sk-secret").build();
+    assertThatThrownBy(() -> scalar.optionInt("api_key"))
+        .hasMessageNotContaining("sk-secret")
+        .hasMessageContaining("(value hidden)");
+  }
+
+  @Test
   void should_copy_itself_into_a_builder() {
     ModelSpec copy = spec.toBuilder().version("3").build();
 

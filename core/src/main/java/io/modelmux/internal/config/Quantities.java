@@ -82,7 +82,7 @@ public final class Quantities {
     if (bytes >= Long.MAX_VALUE) {
       throw new IllegalArgumentException("'" + text + "' is too large");
     }
-    if (m.group(2) == null && m.group(1).contains(".")) {
+    if (("b".equals(unit)) && m.group(1).contains(".")) {
       throw new IllegalArgumentException(
           "'" + text + "' is a fraction of a byte: expected " + SIZE_FORMS);
     }

@@ -1,0 +1,707 @@
+package io.modelmux.internal.config;
+
+import io.modelmux.CacheConfig;
+import io.modelmux.ConfigException;
+import io.modelmux.ConfigLocation;
+import io.modelmux.MemoryConfig;
+import io.modelmux.MemoryConfig.Amount;
+import io.modelmux.ModelMuxConfig;
+import io.modelmux.ModelRef;
+import io.modelmux.RouteConfig;
+import io.modelmux.internal.ClosestMatch;
+import io.modelmux.internal.config.ConfigNode.Entry;
+import io.modelmux.internal.config.ConfigNode.Kind;
+import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.Prices;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads {@code models.yaml} into a {@link ModelMuxConfig}. The YAML becomes a tree of
+ * {@link ConfigNode}s that keep their line and column; this class binds the tree to the schema
+ * by hand so that each error names the file, line, column and key path, what was expected and
+ * what was found, and, for a misspelt key or model name, the closest known one.
+ *
+ * <p>Keys of a model other than the common ones ({@code id}, {@code type}, {@code version},
+ * {@code tags}, {@code memory}, ...) are backend options: they are kept as plain Java values
+ * (String, Integer, Long, BigInteger, Double, Boolean, unmodifiable List and Map) together with
+ * the location of each value, and checked by the backend's factory later.
+ *
+ * <p>Where a number or a boolean is expected, quoted text that reads as one ({@code "4"},
+ * {@code "true"}) is accepted too, so that such values can come from {@code ${VAR}}.
+ */
+public final class ConfigReader {
+  private static final List<String> TOP_KEYS =
+      List.of("default_model", "memory", "models", "aliases", "routes", "cache");
+  private static final List<String> MEMORY_KEYS =
+      List.of("budget", "headroom", "keep_alive", "max_loaded_models", "eviction", "pools");
+  private static final List<String> PRICE_KEYS = List.of("input", "output");
+  private static final List<String> ROUTE_KEYS = List.of("name", "split", "fallbacks");
+  private static final List<String> CACHE_KEYS = List.of("max_entries", "ttl");
+  private static final List<String> EVICTION_POLICIES = List.of("lru", "gdsf");
+  private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+  private static final String SIZE_OR_PERCENT =
+      "a size such as 2GiB or 512MB, or a percentage such as 80%";
+
+  /** The versions of each model id, in the order written; filled by {@link #models}. */
+  private final Map<String, List<String>> versions = new LinkedHashMap<>();
+  /** Alias to model name; filled by {@link #aliases}. */
+  private final Map<String, String> aliases = new LinkedHashMap<>();
+  /** The model being read, for {@link ConfigException#modelId()}; null outside models. */
+  private @Nullable String modelId;
+
+  private ConfigReader() {}
+
+  /**
+   * Parses and validates YAML text.
+   *
+   * @param yaml the YAML text; not null
+   * @param source the name used in error messages, such as a file path; not null
+   * @param env returns a variable's value, or null when unset; not null
+   * @return the configuration
+   * @throws ConfigException if the text is not valid YAML or does not match the schema
+   */
+  public static ModelMuxConfig read(String yaml, String source, Function<String, String> env) {
+    Objects.requireNonNull(yaml, "yaml");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(env, "env");
+    ConfigNode root = ConfigNode.parse(yaml, source, env);
+    if (root == null || root.isNull()) {
+      throw new ConfigException(
+          "no models defined: the file is empty; add a 'models:' list, such as"
+              + " models: [{id: tiny-lm, type: djl}]",
+          new ConfigLocation(source, 1, 1), null, null, null);
+    }
+    return new ConfigReader().config(root);
+  }
+
+  private ModelMuxConfig config(ConfigNode root) {
+    Map<String, Entry> top =
+        map(root, "", "a map of the sections " + String.join(", ", TOP_KEYS));
+    checkKeys(top, "", TOP_KEYS);
+    Entry models = top.get("models");
+    if (models == null) {
+      throw error(
+          root.location(), "",
+          "no models defined; add a 'models:' list with at least one model, such as"
+              + " models: [{id: tiny-lm, type: djl}]");
+    }
+    List<ModelSpec> specs = models(models.value());
+    MemoryConfig memory =
+        top.containsKey("memory") ? memory(top.get("memory").value()) : MemoryConfig.defaults();
+    if (top.containsKey("aliases")) {
+      aliases(top.get("aliases").value());
+    }
+    List<RouteConfig> routes =
+        top.containsKey("routes") ? routes(top.get("routes").value()) : List.of();
+    CacheConfig cache = top.containsKey("cache") ? cache(top.get("cache").value()) : null;
+    String defaultModel = null;
+    if (top.containsKey("default_model")) {
+      ConfigNode node = top.get("default_model").value();
+      defaultModel = text(node, "default_model");
+      checkModelName(defaultModel, node.location(), "default_model", true, node);
+    }
+    return new ModelMuxConfig(defaultModel, memory, specs, aliases, routes, cache);
+  }
+
+  // ---- sections ---------------------------------------------------------------------------
+
+  private List<ModelSpec> models(ConfigNode node) {
+    if (node.isNull() || (node.kind() == Kind.LIST && node.items().isEmpty())) {
+      throw error(
+          node.location(), "models",
+          "no models defined; add at least one model, such as - {id: tiny-lm, type: djl}");
+    }
+    List<ConfigNode> items =
+        list(node, "models", "a list of models, each a map such as {id: tiny-lm, type: djl}");
+    Map<ModelRef, ModelSpec> seen = new HashMap<>();
+    List<ModelSpec> specs = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      ModelSpec spec = model(items.get(i), "models[" + i + "]");
+      ModelSpec first = seen.putIfAbsent(spec.ref(), spec);
+      if (first != null) {
+        String which =
+            items.get(i).entries().containsKey("version")
+                ? "model '" + spec.id() + "' version '" + spec.version() + "'"
+                : "model '" + spec.id() + "' (without a version)";
+        throw error(
+            spec.location().orElseThrow(), spec.path(),
+            which + " is already defined at line " + first.location().orElseThrow().line()
+                + " (" + first.path() + "); give one of them another id or version");
+      }
+      versions.computeIfAbsent(spec.id(), k -> new ArrayList<>()).add(spec.version());
+      specs.add(spec);
+    }
+    modelId = null;
+    return specs;
+  }
+
+  private ModelSpec model(ConfigNode node, String path) {
+    modelId = null;
+    Map<String, Entry> fields = map(node, path, "a model: a map such as {id: tiny-lm, type: djl}");
+    ConfigNode idNode = required(node, fields, path, "id", "the model's name, such as tiny-lm");
+    String id = text(idNode, path + ".id");
+    checkNamePart(id, idNode, path + ".id", "an id");
+    modelId = id;
+    ConfigNode typeNode =
+        required(node, fields, path, "type", "the backend type, such as djl, openai or gemini");
+    String type = text(typeNode, path + ".type");
+    if (!TYPE.matcher(type).matches()) {
+      String lower = type.strip().toLowerCase(Locale.ROOT);
+      throw error(
+          typeNode.location(), path + ".type",
+          "a type is lower case letters, digits, '-' and '_', such as djl, openai or gemini;"
+              + " found " + typeNode.describe()
+              + (TYPE.matcher(lower).matches() && !typeNode.fromEnvironment()
+                  ? "; did you mean '" + lower + "'?"
+                  : ""));
+    }
+    ModelSpec.Builder b = ModelSpec.builder(id, type).source(node.location(), path);
+    for (Entry e : fields.values()) {
+      ConfigNode v = e.value();
+      String p = child(path, e.key());
+      switch (e.key()) {
+        case "id":
+        case "type":
+          break;
+        case "version":
+          String version = text(v, p);
+          checkNamePart(version, v, p, "a version");
+          b.version(version);
+          break;
+        case "tags":
+          b.tags(tags(v, p));
+          break;
+        case "memory":
+          b.memoryBytes(bytes(v, p));
+          break;
+        case "device":
+          b.device(text(v, p));
+          break;
+        case "pinned":
+          b.pinned(bool(v, p));
+          break;
+        case "priority":
+          b.priority((int) whole(v, p, Integer.MIN_VALUE, Integer.MAX_VALUE));
+          break;
+        case "max_concurrency":
+          b.maxConcurrency((int) whole(v, p, 1, Integer.MAX_VALUE));
+          break;
+        case "price":
+          b.prices(prices(v, p));
+          break;
+        case "keep_alive":
+          b.keepAlive(duration(v, p));
+          break;
+        default:
+          if (e.key().isBlank()) {
+            throw error(e.keyLocation(), p, "a key must not be blank; name the option");
+          }
+          b.option(e.key(), plain(v, p)).optionLocation(e.key(), v.location());
+          break;
+      }
+    }
+    return b.build();
+  }
+
+  private Prices prices(ConfigNode node, String path) {
+    String expected = "prices per million tokens, such as {input: 0.15, output: 0.60}";
+    Map<String, Entry> fields = map(node, path, expected);
+    checkKeys(fields, path, PRICE_KEYS);
+    double input = price(required(node, fields, path, "input", expected), path + ".input");
+    double output = price(required(node, fields, path, "output", expected), path + ".output");
+    return new Prices(input, output);
+  }
+
+  private double price(ConfigNode node, String path) {
+    double price = number(node, path);
+    if (!(price >= 0) || Double.isInfinite(price)) {
+      throw error(
+          node.location(), path,
+          "a price must be a finite number of at least 0, found " + node.describe());
+    }
+    return price;
+  }
+
+  private List<String> tags(ConfigNode node, String path) {
+    present(node, path);
+    if (node.kind() == Kind.SCALAR) {
+      return List.of(text(node, path));
+    }
+    List<ConfigNode> items = list(node, path, "a tag or a list of tags, such as [chat, code]");
+    List<String> tags = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      tags.add(text(items.get(i), path + "[" + i + "]"));
+    }
+    return tags;
+  }
+
+  private MemoryConfig memory(ConfigNode node) {
+    Map<String, Entry> fields =
+        map(node, "memory", "a map such as {budget: 2GiB, keep_alive: 5m}");
+    checkKeys(fields, "memory", MEMORY_KEYS);
+    Amount budget = null;
+    Amount headroom = null;
+    Duration keepAlive = null;
+    int maxLoadedModels = -1;
+    String eviction = "lru";
+    Map<String, Amount> pools = Map.of();
+    for (Entry e : fields.values()) {
+      ConfigNode v = e.value();
+      String p = child("memory", e.key());
+      switch (e.key()) {
+        case "budget":
+          budget = amount(v, p, true);
+          break;
+        case "headroom":
+          headroom = amount(v, p, false);
+          break;
+        case "keep_alive":
+          keepAlive = duration(v, p);
+          break;
+        case "max_loaded_models":
+          maxLoadedModels = (int) whole(v, p, 1, Integer.MAX_VALUE);
+          break;
+        case "eviction":
+          eviction = text(v, p).strip().toLowerCase(Locale.ROOT);
+          if (!EVICTION_POLICIES.contains(eviction)) {
+            throw error(
+                v.location(), p,
+                "unknown eviction policy " + v.describe()
+                    + hint(eviction, EVICTION_POLICIES, v.fromEnvironment(), "expected one of",
+                        String.join(", ", EVICTION_POLICIES)));
+          }
+          break;
+        default: // pools
+          pools = pools(v, p);
+          break;
+      }
+    }
+    return new MemoryConfig(budget, headroom, keepAlive, maxLoadedModels, eviction, pools);
+  }
+
+  private Map<String, Amount> pools(ConfigNode node, String path) {
+    Map<String, Entry> fields =
+        map(node, path, "a map of pool to budget, such as {host: 20GiB, \"cuda:0\": 70GiB}");
+    Map<String, Amount> pools = new LinkedHashMap<>();
+    for (Entry e : fields.values()) {
+      if (e.key().isBlank()) {
+        throw error(e.keyLocation(), path, "a pool's name must not be blank");
+      }
+      pools.put(e.key(), amount(e.value(), child(path, e.key()), true));
+    }
+    return pools;
+  }
+
+  private void aliases(ConfigNode node) {
+    Map<String, Entry> fields =
+        map(node, "aliases", "a map of alias to model, such as {prod: tiny-lm@1}");
+    for (Entry e : fields.values()) {
+      String alias = e.key();
+      String p = child("aliases", alias);
+      if (alias.isBlank() || alias.indexOf('@') >= 0 || !alias.strip().equals(alias)) {
+        throw error(
+            e.keyLocation(), p,
+            "an alias is a name without '@' (which separates a model's id and version) and"
+                + " without spaces at either end; rename '" + alias + "'");
+      }
+      if (versions.containsKey(alias)) {
+        throw error(
+            e.keyLocation(), p,
+            "alias '" + alias + "' has the name of a model id; give the alias a name of its own");
+      }
+      ConfigNode v = e.value();
+      String target = text(v, p);
+      if (fields.containsKey(target) && !versions.containsKey(target)) {
+        throw error(
+            v.location(), p,
+            v.describe() + " is an alias; an alias names a model (id or id@version), not another"
+                + " alias");
+      }
+      checkModelName(target, v.location(), p, false, v);
+      aliases.put(alias, target);
+    }
+  }
+
+  private List<RouteConfig> routes(ConfigNode node) {
+    List<ConfigNode> items =
+        list(node, "routes",
+            "a list of routes, each a map such as {name: chat, split: {tiny-lm: 1}}");
+    Map<String, ConfigLocation> names = new HashMap<>();
+    List<RouteConfig> routes = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      ConfigNode item = items.get(i);
+      String path = "routes[" + i + "]";
+      Map<String, Entry> fields =
+          map(item, path, "a route: a map such as {name: chat, split: {tiny-lm: 1}}");
+      checkKeys(fields, path, ROUTE_KEYS);
+      ConfigNode nameNode = required(item, fields, path, "name", "the route's name, such as chat");
+      String name = text(nameNode, path + ".name");
+      ConfigLocation first = names.putIfAbsent(name, nameNode.location());
+      if (first != null) {
+        throw error(
+            nameNode.location(), path + ".name",
+            "route " + nameNode.describe() + " is already defined at line " + first.line()
+                + "; give each route its own name");
+      }
+      String splitHint =
+          "the models to use and their weights, such as {tiny-lm@1: 90, tiny-lm@2: 10}";
+      ConfigNode splitNode = required(item, fields, path, "split", splitHint);
+      Map<String, Entry> splitFields = map(splitNode, path + ".split", splitHint);
+      if (splitFields.isEmpty()) {
+        throw error(splitNode.location(), path + ".split", "names no model; add " + splitHint);
+      }
+      Map<String, Integer> split = new LinkedHashMap<>();
+      for (Entry e : splitFields.values()) {
+        String p = child(path + ".split", e.key());
+        checkModelName(e.key(), e.keyLocation(), p, true, null);
+        split.put(e.key(), (int) whole(e.value(), p, 1, Integer.MAX_VALUE));
+      }
+      List<String> fallbacks = new ArrayList<>();
+      if (fields.containsKey("fallbacks")) {
+        String fp = path + ".fallbacks";
+        List<ConfigNode> chain =
+            list(fields.get("fallbacks").value(), fp,
+                "a list of model names, such as [llama-8b, gemini-flash]");
+        for (int j = 0; j < chain.size(); j++) {
+          ConfigNode f = chain.get(j);
+          String model = text(f, fp + "[" + j + "]");
+          checkModelName(model, f.location(), fp + "[" + j + "]", true, f);
+          if (fallbacks.contains(model)) {
+            throw error(
+                f.location(), fp + "[" + j + "]",
+                f.describe() + " is listed twice; list each fallback once");
+          }
+          fallbacks.add(model);
+        }
+      }
+      routes.add(new RouteConfig(name, split, fallbacks));
+    }
+    return routes;
+  }
+
+  private CacheConfig cache(ConfigNode node) {
+    Map<String, Entry> fields = map(node, "cache", "a map such as {max_entries: 10000, ttl: 10m}");
+    checkKeys(fields, "cache", CACHE_KEYS);
+    long maxEntries =
+        whole(
+            required(
+                node, fields, "cache", "max_entries", "the most responses kept, such as 10000"),
+            "cache.max_entries", 1, Long.MAX_VALUE);
+    ConfigNode ttlNode =
+        required(node, fields, "cache", "ttl", "how long a response is kept, such as 10m");
+    Duration ttl = duration(ttlNode, "cache.ttl");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw error(
+          ttlNode.location(), "cache.ttl",
+          "must be a positive duration, such as 10m; found " + ttlNode.describe());
+    }
+    return new CacheConfig(maxEntries, ttl);
+  }
+
+  // ---- names ------------------------------------------------------------------------------
+
+  /** Checks a model id or version: no '@', no spaces at either end. */
+  private void checkNamePart(String value, ConfigNode node, String path, String what) {
+    if (value.indexOf('@') >= 0 || !value.strip().equals(value)) {
+      throw error(
+          node.location(), path,
+          what + " must not contain '@' (which separates id and version, as in tiny-lm@1) nor"
+              + " start or end with spaces; found " + node.describe());
+    }
+  }
+
+  /**
+   * Checks that {@code name} is a model defined in the file: an id, an exact {@code id@version}
+   * or, where allowed, an alias.
+   *
+   * @param node the value holding the name, or null when the name is a key (written as is)
+   */
+  private void checkModelName(
+      String name, ConfigLocation at, String path, boolean aliasesAllowed,
+      @Nullable ConfigNode node) {
+    int sign = name.indexOf('@');
+    String id = sign < 0 ? name : name.substring(0, sign);
+    if (sign < 0
+        ? versions.containsKey(name) || (aliasesAllowed && aliases.containsKey(name))
+        : versions.getOrDefault(id, List.of()).contains(name.substring(sign + 1))) {
+      return;
+    }
+    List<String> candidates = new ArrayList<>();
+    StringBuilder defined = new StringBuilder();
+    versions.forEach(
+        (modelId, modelVersions) -> {
+          candidates.add(modelId);
+          defined.append(defined.length() == 0 ? "" : ", ").append(modelId);
+          if (!modelVersions.equals(List.of(ModelSpec.DEFAULT_VERSION))) {
+            defined.append(" (versions ").append(String.join(", ", modelVersions)).append(')');
+          }
+          modelVersions.forEach(v -> candidates.add(modelId + "@" + v));
+        });
+    if (aliasesAllowed && !aliases.isEmpty()) {
+      candidates.addAll(aliases.keySet());
+      defined.append("; aliases: ").append(String.join(", ", aliases.keySet()));
+    }
+    boolean hidden = node != null && node.fromEnvironment();
+    String problem = "model " + (node == null ? "'" + name + "'" : node.describe())
+        + (sign >= 0 && versions.containsKey(id)
+            ? " is not defined: the model has no such version"
+            : " is not defined");
+    throw error(
+        at, path, problem + hint(name, candidates, hidden, "defined models", defined.toString()));
+  }
+
+  // ---- values -----------------------------------------------------------------------------
+
+  private void checkKeys(Map<String, Entry> fields, String path, List<String> known) {
+    for (Entry e : fields.values()) {
+      if (!known.contains(e.key())) {
+        throw error(
+            e.keyLocation(), child(path, e.key()),
+            "unknown key '" + e.key() + "'"
+                + hint(e.key(), known, false, "known keys", String.join(", ", known)));
+      }
+    }
+  }
+
+  /** Returns the value of a required key, failing at the map when it is absent or null. */
+  private ConfigNode required(
+      ConfigNode map, Map<String, Entry> fields, String path, String key, String hint) {
+    Entry e = fields.get(key);
+    if (e == null) {
+      throw error(map.location(), path, "missing required key '" + key + "': " + hint);
+    }
+    if (e.value().isNull()) {
+      throw error(e.value().location(), child(path, key), "is missing its value: " + hint);
+    }
+    return e.value();
+  }
+
+  private Map<String, Entry> map(ConfigNode node, String path, String expected) {
+    present(node, path);
+    if (node.kind() != Kind.MAP) {
+      throw expected(node, path, expected);
+    }
+    return node.entries();
+  }
+
+  private List<ConfigNode> list(ConfigNode node, String path, String expected) {
+    present(node, path);
+    if (node.kind() != Kind.LIST) {
+      throw expected(node, path, expected);
+    }
+    return node.items();
+  }
+
+  /** Returns a scalar as text; numbers are taken as written, booleans and blanks rejected. */
+  private String text(ConfigNode node, String path) {
+    present(node, path);
+    if (node.kind() != Kind.SCALAR) {
+      throw expected(node, path, "text");
+    }
+    if (node.value() instanceof Boolean) {
+      throw error(
+          node.location(), path,
+          "expected text, found the boolean " + node.text() + "; put it in quotes if you mean the"
+              + " text");
+    }
+    String text = Objects.requireNonNull(node.text());
+    if (text.isBlank()) {
+      throw error(node.location(), path, "is empty; give it a value or remove the key");
+    }
+    return text;
+  }
+
+  /** Returns a whole number in [min, max]; quoted whole numbers are accepted. */
+  private long whole(ConfigNode node, String path, long min, long max) {
+    present(node, path);
+    Object value = node.value();
+    Long result = null;
+    if (value instanceof Integer || value instanceof Long) {
+      result = ((Number) value).longValue();
+    } else if (value instanceof String) {
+      try {
+        result = Long.parseLong(((String) value).strip());
+      } catch (NumberFormatException e) {
+        result = null; // reported below as "expected a whole number"
+      }
+    }
+    if (result == null && !(value instanceof BigInteger)) {
+      throw expected(node, path, "a whole number");
+    }
+    boolean tooSmall =
+        result == null ? ((BigInteger) value).signum() < 0 : result < min;
+    if (tooSmall || result == null || result > max) {
+      throw error(
+          node.location(), path,
+          "must be " + (tooSmall ? "at least " + min : "at most " + max) + ", found "
+              + node.describe());
+    }
+    return result;
+  }
+
+  /** Returns a number; quoted numbers are accepted. */
+  private double number(ConfigNode node, String path) {
+    present(node, path);
+    Object value = node.value();
+    if (value instanceof Number) {
+      return ((Number) value).doubleValue();
+    }
+    if (value instanceof String) {
+      try {
+        return Double.parseDouble(((String) value).strip());
+      } catch (NumberFormatException e) {
+        throw expected(node, path, "a number");
+      }
+    }
+    throw expected(node, path, "a number");
+  }
+
+  /** Returns true or false; the quoted words are accepted, in any case. */
+  private boolean bool(ConfigNode node, String path) {
+    present(node, path);
+    Object value = node.value();
+    if (value instanceof Boolean) {
+      return (Boolean) value;
+    }
+    if (value instanceof String) {
+      String s = ((String) value).strip();
+      if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(s);
+      }
+    }
+    throw expected(node, path, "true or false");
+  }
+
+  private Amount amount(ConfigNode node, String path, boolean positive) {
+    String text = quantityText(node, path, SIZE_OR_PERCENT);
+    Amount amount;
+    try {
+      amount =
+          Quantities.isPercent(text)
+              ? Amount.ofFraction(Quantities.parsePercent(text))
+              : Amount.ofBytes(Quantities.parseBytes(text));
+    } catch (IllegalArgumentException e) {
+      throw quantityError(
+          node, path, SIZE_OR_PERCENT, e,
+          Quantities.isPercent(text) ? "" : ", or a percentage such as 80%");
+    }
+    if (positive && amount.bytes() == 0) {
+      throw error(node.location(), path, "must be more than 0 bytes; give " + SIZE_OR_PERCENT);
+    }
+    return amount;
+  }
+
+  private long bytes(ConfigNode node, String path) {
+    String text = quantityText(node, path, "a size such as 4GiB or 512MB");
+    if (Quantities.isPercent(text)) {
+      throw error(
+          node.location(), path,
+          "a model's memory is a size such as 4GiB or 512MB, not a percentage; found "
+              + node.describe());
+    }
+    long bytes;
+    try {
+      bytes = Quantities.parseBytes(text);
+    } catch (IllegalArgumentException e) {
+      throw quantityError(node, path, Quantities.SIZE_FORMS, e, "");
+    }
+    if (bytes == 0) {
+      throw error(node.location(), path, "must be more than 0 bytes, such as 4GiB");
+    }
+    return bytes;
+  }
+
+  private Duration duration(ConfigNode node, String path) {
+    String text = quantityText(node, path, Quantities.DURATION_FORMS);
+    try {
+      return Quantities.parseDuration(text);
+    } catch (IllegalArgumentException e) {
+      throw quantityError(node, path, Quantities.DURATION_FORMS, e, "");
+    }
+  }
+
+  /** Returns the text of a scalar that should hold a size, a percentage or a duration. */
+  private String quantityText(ConfigNode node, String path, String expected) {
+    present(node, path);
+    if (node.kind() != Kind.SCALAR || node.value() instanceof Boolean) {
+      throw expected(node, path, expected);
+    }
+    return Objects.requireNonNull(node.text());
+  }
+
+  /**
+   * Turns a {@link Quantities} error into a located one. Its message quotes the text, so for a
+   * value from the environment a message without it is written, and the cause is dropped.
+   */
+  private ConfigException quantityError(
+      ConfigNode node, String path, String expected, IllegalArgumentException e, String more) {
+    if (node.fromEnvironment()) {
+      return error(node.location(), path, "expected " + expected + ", found " + node.describe());
+    }
+    return new ConfigException(e.getMessage() + more, node.location(), path, modelId, e);
+  }
+
+  /** Converts a backend option's value to plain Java values. */
+  private Object plain(ConfigNode node, String path) {
+    present(node, path);
+    switch (node.kind()) {
+      case MAP:
+        Map<String, Object> map = new LinkedHashMap<>();
+        node.entries().forEach((key, e) -> map.put(key, plain(e.value(), child(path, key))));
+        return Collections.unmodifiableMap(map);
+      case LIST:
+        List<Object> list = new ArrayList<>();
+        for (ConfigNode item : node.items()) {
+          list.add(plain(item, path + "[" + list.size() + "]"));
+        }
+        return Collections.unmodifiableList(list);
+      default:
+        return Objects.requireNonNull(node.value());
+    }
+  }
+
+  private void present(ConfigNode node, String path) {
+    if (node.isNull()) {
+      throw error(node.location(), path, "has no value; give it one or remove the key");
+    }
+  }
+
+  private ConfigException expected(ConfigNode node, String path, String what) {
+    return error(node.location(), path, "expected " + what + ", found " + node.describe());
+  }
+
+  /**
+   * Returns "; did you mean 'x'? Known keys: a, b" with the candidate closest to {@code wanted},
+   * or "; known keys: a, b" when none is close or when {@code hide} says that {@code wanted} came
+   * from the environment.
+   */
+  private static String hint(
+      String wanted, Collection<String> candidates, boolean hide, String label, String known) {
+    String match = hide ? null : ClosestMatch.find(wanted, candidates).orElse(null);
+    return match == null
+        ? "; " + label + ": " + known
+        : "; did you mean '" + match + "'? "
+            + Character.toUpperCase(label.charAt(0)) + label.substring(1) + ": " + known;
+  }
+
+  private ConfigException error(ConfigLocation at, String path, String problem) {
+    return new ConfigException(problem, at, path.isEmpty() ? null : path, modelId, null);
+  }
+
+  private static String child(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+}
