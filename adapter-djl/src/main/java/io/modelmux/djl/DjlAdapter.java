@@ -1,0 +1,443 @@
+package io.modelmux.djl;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import io.modelmux.ChatMessage;
+import io.modelmux.GenerateOptions;
+import io.modelmux.GenerateRequest;
+import io.modelmux.InvalidRequestException;
+import io.modelmux.ModelLoadException;
+import io.modelmux.ModelMuxException;
+import io.modelmux.ModelRef;
+import io.modelmux.spi.Capability;
+import io.modelmux.spi.Completion;
+import io.modelmux.spi.Footprint;
+import io.modelmux.spi.Health;
+import io.modelmux.spi.ModelAdapter;
+import io.modelmux.spi.ModelInfo;
+import io.modelmux.spi.TokenSink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@code type: djl} model: a tiny LM or a TorchScript causal LM, in this process. Requests
+ * are decoded in batches by a {@link BatchQueue} (or in the caller's thread when
+ * {@code max_batch_size} is 1).
+ */
+final class DjlAdapter implements ModelAdapter {
+  private static final Logger log = LoggerFactory.getLogger(DjlAdapter.class);
+  private static final String CLASSPATH = "classpath:";
+
+  private final ModelInfo info;
+  private final DjlSettings settings;
+  private final String modelId;
+  private final Object lock = new Object();
+  private volatile @Nullable Loaded loaded; // written under lock
+  private volatile boolean closed;
+  private volatile long estimate = -1;
+
+  /** What load() made; everything here is freed by unload(). */
+  private static final class Loaded {
+    final CausalLm lm;
+    final TextTokenizer tokenizer;
+    final Generator generator;
+    final @Nullable BatchQueue queue;
+    final @Nullable Path extracted;
+    final Device device;
+    final long kvCacheBytes;
+
+    Loaded(CausalLm lm, TextTokenizer tokenizer, Generator generator, @Nullable BatchQueue queue,
+        @Nullable Path extracted, Device device, long kvCacheBytes) {
+      this.lm = lm;
+      this.tokenizer = tokenizer;
+      this.generator = generator;
+      this.queue = queue;
+      this.extracted = extracted;
+      this.device = device;
+      this.kvCacheBytes = kvCacheBytes;
+    }
+  }
+
+  DjlAdapter(ModelRef ref, DjlSettings settings) {
+    EnumSet<Capability> caps = EnumSet.of(Capability.STREAMING);
+    if (settings.maxBatchSize() > 1) {
+      caps.add(Capability.BATCHING);
+    }
+    this.info = new ModelInfo(ref, "djl", caps);
+    this.settings = settings;
+    this.modelId = ref.id();
+  }
+
+  @Override
+  public ModelInfo info() {
+    return info;
+  }
+
+  @Override
+  public void load() {
+    synchronized (lock) {
+      checkOpen();
+      if (loaded != null) {
+        return;
+      }
+      long start = System.nanoTime();
+      Engine engine = PyTorchEngine.start(modelId);
+      Device device =
+          DeviceSelection.select(
+              settings.device(),
+              engine.getGpuCount(),
+              DeviceSelection.isAppleSilicon(System.getProperty("os.name", ""), System.getProperty("os.arch", "")),
+              modelId);
+      Path extracted = null;
+      CausalLm lm = null;
+      TextTokenizer tokenizer = null;
+      try {
+        Path location;
+        if (settings.path().startsWith(CLASSPATH)) {
+          extracted = Files.createTempDirectory("modelmux-" + modelId + "-");
+          location = extract(settings.path().substring(CLASSPATH.length()), extracted);
+        } else {
+          location = userBase().resolve(settings.path());
+        }
+        boolean torchScript = isTorchScript(location);
+        long kvBytes = 0;
+        if (torchScript) {
+          lm = TorchScriptLm.load(location, device, settings.dtype(), settings.contextLength(), modelId);
+          tokenizer = tokenizer(userBase(), settings.tokenizer(), true);
+        } else {
+          TinyLmConfig config = TinyLm.readConfig(location, modelId);
+          lm = TinyLm.load(location, config, device, settings.dtype(), modelId);
+          tokenizer =
+              settings.tokenizer() != null
+                  ? tokenizer(userBase(), settings.tokenizer(), false)
+                  : tokenizer(location, config.tokenizer(), false);
+          kvBytes = config.kvCacheBytes(settings.maxBatchSize(), settings.dtype().getNumOfBytes());
+        }
+        if (tokenizer.vocabSize() > lm.vocabSize()) {
+          throw new ModelLoadException(
+              "model '" + modelId + "': the tokenizer has " + tokenizer.vocabSize()
+                  + " tokens but the model at " + location + " has only " + lm.vocabSize()
+                  + " logits; they do not belong together (tokenizer: "
+                  + (settings.tokenizer() == null ? "the model's own" : settings.tokenizer()) + ")",
+              modelId, null);
+        }
+        Generator generator = new Generator(lm, modelId);
+        BatchQueue queue =
+            settings.maxBatchSize() > 1
+                ? new BatchQueue(generator, settings.maxBatchSize(), settings.maxBatchDelay(), modelId)
+                : null;
+        loaded = new Loaded(lm, tokenizer, generator, queue, extracted, device, kvBytes);
+        log.info(
+            "model {}: loaded {} from {} on {} ({} MB of parameters, {}) in {} ms",
+            modelId, torchScript ? "TorchScript LM" : "tiny LM", settings.path(), device,
+            String.format("%.1f", lm.parameterBytes() / 1e6),
+            lm.usesKvCache() ? "KV cache" : "no KV cache",
+            (System.nanoTime() - start) / 1_000_000);
+      } catch (IOException e) {
+        closeQuietly(lm, tokenizer, extracted);
+        throw new ModelLoadException(
+            "model '" + modelId + "': could not read " + settings.path() + ": " + e, modelId, e);
+      } catch (RuntimeException e) {
+        closeQuietly(lm, tokenizer, extracted);
+        if (e instanceof ModelMuxException) {
+          throw e;
+        }
+        throw new ModelLoadException(
+            "model '" + modelId + "': loading " + settings.path() + " failed: " + e, modelId, e);
+      }
+    }
+  }
+
+  private boolean isTorchScript(Path location) {
+    switch (settings.format()) {
+      case "torchscript":
+        return true;
+      case "tiny-lm":
+        return false;
+      default:
+        if (Files.isDirectory(location)) {
+          return false;
+        }
+        if (!Files.exists(location)) {
+          throw new ModelLoadException(
+              "model '" + modelId + "': " + location + " does not exist; 'path' must name a tiny LM"
+                  + " directory or a TorchScript .pt file",
+              modelId, null);
+        }
+        return true;
+    }
+  }
+
+  private TextTokenizer tokenizer(Path dir, @Nullable String name, boolean torchScript) {
+    if (name == null) {
+      if (torchScript) {
+        throw new ModelLoadException(
+            "model '" + modelId + "': a TorchScript model needs a tokenizer: set 'tokenizer: byte'"
+                + " or the path of its tokenizer.json",
+            modelId, null);
+      }
+      return new ByteTokenizer();
+    }
+    if (name.equals("byte")) {
+      return new ByteTokenizer();
+    }
+    Path p = Path.of(name);
+    return HuggingFaceTextTokenizer.load(p.isAbsolute() ? p : dir.resolve(p), modelId, settings.eosTokenId());
+  }
+
+  /** Where paths the user wrote are relative to: the models.yaml's directory, else the working one. */
+  private Path userBase() {
+    return settings.baseDirectory() != null ? settings.baseDirectory() : Path.of("");
+  }
+
+  /** Copies a tiny LM directory or a single file from the class path into {@code dir}. */
+  private Path extract(String resource, Path dir) throws IOException {
+    String base = resource.startsWith("/") ? resource.substring(1) : resource;
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    if (loader == null) {
+      loader = DjlAdapter.class.getClassLoader();
+    }
+    if (base.endsWith(".pt")) {
+      Path target = dir.resolve(Path.of(base).getFileName().toString());
+      copy(loader, base, target, true);
+      return target;
+    }
+    for (String file : List.of(TinyLmConfig.FILE, TinyLmConfig.PARAMS_PREFIX + "-0000.params")) {
+      copy(loader, base + "/" + file, dir.resolve(file), true);
+    }
+    copy(loader, base + "/tokenizer.json", dir.resolve("tokenizer.json"), false);
+    return dir;
+  }
+
+  private void copy(ClassLoader loader, String resource, Path target, boolean required) throws IOException {
+    try (InputStream in = loader.getResourceAsStream(resource)) {
+      if (in == null) {
+        if (required) {
+          throw new ModelLoadException(
+              "model '" + modelId + "': class path resource " + resource + " does not exist;"
+                  + " check 'path' (" + settings.path() + ")",
+              modelId, null);
+        }
+        return;
+      }
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  @Override
+  public void unload() {
+    synchronized (lock) {
+      Loaded l = loaded;
+      if (l == null) {
+        return;
+      }
+      loaded = null;
+      if (l.queue != null) {
+        l.queue.close();
+      }
+      closeQuietly(l.lm, l.tokenizer, l.extracted);
+      log.info("model {}: unloaded", modelId);
+    }
+  }
+
+  private static void closeQuietly(@Nullable CausalLm lm, @Nullable TextTokenizer tokenizer, @Nullable Path dir) {
+    if (lm != null) {
+      lm.close();
+    }
+    if (tokenizer != null) {
+      tokenizer.close();
+    }
+    if (dir != null) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException | UncheckedIOException e) {
+        log.debug("could not delete {}", dir, e);
+      }
+    }
+  }
+
+  /** Returns the loaded model, or null; for tests that check what unload frees. */
+  @Nullable CausalLm modelForTests() {
+    Loaded l = loaded;
+    return l == null ? null : l.lm;
+  }
+
+  @Override
+  public boolean isLoaded() {
+    return loaded != null;
+  }
+
+  @Override
+  public Completion generate(GenerateRequest request) {
+    return run(request, null);
+  }
+
+  @Override
+  public Completion stream(GenerateRequest request, TokenSink sink) {
+    return run(request, sink);
+  }
+
+  private Completion run(GenerateRequest request, @Nullable TokenSink sink) {
+    checkOpen();
+    Loaded l = loaded;
+    if (l == null) {
+      throw new IllegalStateException("model '" + modelId + "' is not loaded");
+    }
+    GenerationJob job = job(l, request, sink);
+    if (l.queue != null) {
+      l.queue.submit(job);
+    } else {
+      l.generator.run(List.of(job));
+    }
+    try {
+      return job.result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof ModelMuxException) {
+        throw (ModelMuxException) e.getCause();
+      }
+      throw e;
+    }
+  }
+
+  private GenerationJob job(Loaded l, GenerateRequest request, @Nullable TokenSink sink) {
+    int[] prompt = l.tokenizer.encode(promptText(request));
+    if (prompt.length == 0) {
+      throw new InvalidRequestException(
+          "model '" + modelId + "' got an empty prompt; it needs at least one token to continue",
+          modelId, null);
+    }
+    int context = l.lm.contextLength();
+    if (prompt.length > context - 1) {
+      log.warn(
+          "model {}: prompt of {} tokens is longer than the context ({}); keeping its last {} tokens",
+          modelId, prompt.length, context, context - 1);
+      prompt = Arrays.copyOfRange(prompt, prompt.length - (context - 1), prompt.length);
+    }
+    GenerateOptions o = request.options();
+    double temperature = o.temperature().orElse(settings.temperature());
+    Sampler sampler =
+        new Sampler(
+            temperature,
+            o.topK().orElse(settings.topK()),
+            o.topP().orElse(settings.topP()),
+            o.seed().orElse(ThreadLocalRandom.current().nextLong()));
+    int eos = settings.eosTokenId() >= 0 ? settings.eosTokenId() : l.tokenizer.eosId();
+    return new GenerationJob(
+        prompt, sampler, o.maxTokens().orElse(settings.maxTokens()), eos, o.stop(),
+        l.tokenizer.newDetokenizer(), sink);
+  }
+
+  /** Renders chat messages as a plain transcript for a model that has no chat template. */
+  static String promptText(GenerateRequest request) {
+    if (request.prompt().isPresent()) {
+      return request.prompt().get();
+    }
+    StringBuilder sb = new StringBuilder();
+    for (ChatMessage m : request.messages()) {
+      sb.append(m.role().name().charAt(0)).append(m.role().name().substring(1).toLowerCase(java.util.Locale.ROOT))
+          .append(": ").append(m.content()).append('\n');
+    }
+    return sb.append("Assistant:").toString();
+  }
+
+  @Override
+  public Health health() {
+    Loaded l = loaded;
+    if (closed) {
+      return Health.down("closed");
+    }
+    return l == null ? Health.unknown("not loaded") : Health.up("loaded on " + l.device);
+  }
+
+  @Override
+  public Footprint footprint() {
+    Loaded l = loaded;
+    if (l != null) {
+      return Footprint.measured(pool(l.device), l.lm.parameterBytes() + l.kvCacheBytes);
+    }
+    return Footprint.estimated(pool(null), estimateBytes());
+  }
+
+  private String pool(@Nullable Device device) {
+    if (device == null) {
+      String d = settings.device();
+      return d.startsWith("cuda") ? (d.contains(":") ? d : "cuda:0") : d.equals("mps") ? Footprint.UNIFIED : Footprint.HOST;
+    }
+    if (device.isGpu()) {
+      return "cuda:" + device.getDeviceId();
+    }
+    return "mps".equals(device.getDeviceType()) ? Footprint.UNIFIED : Footprint.HOST;
+  }
+
+  /** Parameter count × dtype size from a tiny LM's config, else the file's size. */
+  private long estimateBytes() {
+    long e = estimate;
+    if (e >= 0) {
+      return e;
+    }
+    long bytes = 0;
+    try {
+      if (!settings.path().startsWith(CLASSPATH)) {
+        Path p = Path.of(settings.path());
+        if (!p.isAbsolute() && settings.baseDirectory() != null) {
+          p = settings.baseDirectory().resolve(p);
+        }
+        if (Files.isDirectory(p)) {
+          bytes = estimate(TinyLm.readConfig(p, modelId));
+        } else if (Files.isRegularFile(p)) {
+          bytes = Files.size(p) * settings.dtype().getNumOfBytes() / 4;
+        }
+      } else {
+        String base = settings.path().substring(CLASSPATH.length());
+        base = base.startsWith("/") ? base.substring(1) : base;
+        ClassLoader loader = DjlAdapter.class.getClassLoader();
+        try (InputStream in = loader.getResourceAsStream(base.endsWith(".pt") ? base : base + "/" + TinyLmConfig.FILE)) {
+          if (in != null && !base.endsWith(".pt")) {
+            bytes = estimate(new com.fasterxml.jackson.databind.ObjectMapper().readValue(in, TinyLmConfig.class));
+          }
+        }
+      }
+    } catch (IOException | RuntimeException ex) {
+      log.debug("model {}: no size estimate: {}", modelId, ex.toString());
+    }
+    estimate = bytes;
+    return bytes;
+  }
+
+  private long estimate(TinyLmConfig c) {
+    int size = settings.dtype().getNumOfBytes();
+    return c.parameterCount() * size + c.kvCacheBytes(settings.maxBatchSize(), size);
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      unload();
+      closed = true;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("model '" + modelId + "' is closed");
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.modelmux.djl;
+
+import io.modelmux.BackendException;
+import io.modelmux.FinishReason;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a batch of jobs on a model to the end: one forward step per token for all rows, each
+ * row sampled with its own sampler and stopped by its own limits; finished rows leave the
+ * batch. Stateless; one batch per call.
+ */
+final class Generator {
+  private final CausalLm model;
+  private final String modelId;
+
+  Generator(CausalLm model, String modelId) {
+    this.model = model;
+    this.modelId = modelId;
+  }
+
+  void run(List<GenerationJob> jobs) {
+    List<GenerationJob> active = new ArrayList<>(jobs);
+    List<int[]> prompts = new ArrayList<>(jobs.size());
+    for (GenerationJob job : jobs) {
+      prompts.add(job.prompt);
+    }
+    try (CausalLm.Decoder decoder = model.start(prompts)) {
+      int vocab = model.vocabSize();
+      while (!active.isEmpty()) {
+        float[][] logits = decoder.logits();
+        boolean[] keep = new boolean[active.size()];
+        int[] next = new int[active.size()];
+        int kept = 0;
+        for (int i = 0; i < active.size(); i++) {
+          GenerationJob job = active.get(i);
+          if (job.isCancelled()) {
+            job.finish(FinishReason.CANCELLED);
+            continue;
+          }
+          int token = job.sample(logits[i], vocab);
+          if (job.accept(token)) {
+            keep[i] = true;
+            next[kept++] = token;
+          }
+        }
+        if (kept == 0) {
+          break;
+        }
+        if (kept < active.size()) {
+          decoder.retain(keep);
+          List<GenerationJob> still = new ArrayList<>(kept);
+          for (int i = 0; i < active.size(); i++) {
+            if (keep[i]) {
+              still.add(active.get(i));
+            }
+          }
+          active = still;
+        }
+        decoder.advance(kept == next.length ? next : java.util.Arrays.copyOf(next, kept));
+      }
+    } catch (RuntimeException | Error e) {
+      BackendException failure =
+          new BackendException(
+              "model '" + modelId + "' failed while generating: " + e, modelId, false, e);
+      for (GenerationJob job : jobs) {
+        job.result.completeExceptionally(failure);
+      }
+      if (e instanceof Error) {
+        throw (Error) e;
+      }
+    }
+  }
+}
