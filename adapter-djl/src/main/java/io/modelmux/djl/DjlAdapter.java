@@ -144,7 +144,7 @@ final class DjlAdapter implements ModelAdapter {
         loaded = new Loaded(lm, tokenizer, generator, queue, extracted, device, kvBytes);
         log.info(
             "model {}: loaded {} from {} on {} ({} MB of parameters, {}) in {} ms",
-            modelId, torchScript ? "TorchScript LM" : "tiny LM", settings.path(), device,
+            info.ref(), torchScript ? "TorchScript LM" : "tiny LM", settings.path(), device,
             String.format("%.1f", lm.parameterBytes() / 1e6),
             lm.usesKvCache() ? "KV cache" : "no KV cache",
             (System.nanoTime() - start) / 1_000_000);
@@ -251,7 +251,7 @@ final class DjlAdapter implements ModelAdapter {
         l.queue.close();
       }
       closeQuietly(l.lm, l.tokenizer, l.extracted);
-      log.info("model {}: unloaded", modelId);
+      log.info("model {}: unloaded", info.ref());
     }
   }
 

@@ -124,7 +124,7 @@ final class RegisteredModel {
       loads++;
       loaded = true;
       loadState = ModelState.LOADED;
-      log.info("loaded model {} in {} ms", ref, (System.nanoTime() - start) / 1_000_000);
+      log.debug("loaded model {} in {} ms", ref, (System.nanoTime() - start) / 1_000_000);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelmux.ConfigException;
 import io.modelmux.MemoryConfig.Amount;
 import io.modelmux.ModelMuxConfig;
+import io.modelmux.MultiModelManager;
 import io.modelmux.RouteConfig;
 import io.modelmux.spi.ModelSpec;
 import java.nio.file.Files;
@@ -25,26 +26,16 @@ class SampleConfigTest {
     assertThat(config.defaultModel()).contains("tiny-lm");
     assertThat(config.models())
         .extracting(m -> m.ref() + " " + m.type())
-        .containsExactly(
-            "tiny-lm@1 djl",
-            "tiny-lm@2 djl",
-            "llama-8b@latest openai",
-            "gemini-flash@latest gemini");
+        .containsExactly("tiny-lm@1 djl", "tiny-lm@2 djl");
     ModelSpec tiny = config.models().get(0);
     assertThat(tiny.options()).containsEntry("path", "classpath:/models/tiny-lm");
     assertThat(tiny.tags()).containsExactly("chat");
-    ModelSpec llama = config.models().get(2);
-    assertThat(llama.options())
-        .containsEntry("base_url", "http://localhost:8000/v1")
-        .containsEntry("api_key", "");
-    assertThat(config.models().get(3).options())
-        .containsEntry("model", "gemini-2.0-flash")
-        .containsEntry("api_key", "");
+    assertThat(config.models().get(1).options()).containsEntry("dtype", "float16");
     assertThat(config.aliases()).containsExactly(Map.entry("prod", "tiny-lm@1"));
     assertThat(config.routes()).extracting(RouteConfig::name).containsExactly("chat");
     assertThat(config.routes().get(0).split())
         .containsExactly(Map.entry("tiny-lm@1", 90), Map.entry("tiny-lm@2", 10));
-    assertThat(config.routes().get(0).fallbacks()).containsExactly("llama-8b", "gemini-flash");
+    assertThat(config.routes().get(0).fallbacks()).containsExactly("tiny-lm@2");
     assertThat(config.memory().budget()).contains(Amount.ofBytes(2L << 30));
     assertThat(config.memory().keepAlive()).contains(Duration.ofMinutes(5));
     assertThat(config.cache())
@@ -52,18 +43,14 @@ class SampleConfigTest {
   }
 
   @Test
-  void should_take_api_keys_from_the_environment() {
-    Map<String, String> env = Map.of("VLLM_API_KEY", "vllm-key", "GEMINI_API_KEY", "gemini-key");
-
-    ModelMuxConfig config = ModelMuxConfig.load(SAMPLE, env::get);
-
-    assertThat(config.models().get(2).options()).containsEntry("api_key", "vllm-key");
-    assertThat(config.models().get(3).options()).containsEntry("api_key", "gemini-key");
-  }
-
-  @Test
-  void should_load_the_sample_with_the_process_environment() {
-    assertThat(ModelMuxConfig.load(SAMPLE).models()).hasSize(4);
+  void should_build_a_manager_from_the_sample_with_every_option_accepted_by_its_backend() {
+    try (MultiModelManager manager =
+        MultiModelManager.builder().config(SAMPLE).environment(name -> null).build()) {
+      assertThat(manager.models())
+          .extracting(s -> s.ref().toString())
+          .containsExactly("tiny-lm@1", "tiny-lm@2");
+      assertThat(manager.resolve("prod").version()).isEqualTo("1");
+    }
   }
 
   @Test
