@@ -7,7 +7,6 @@ import io.modelmux.ModelLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -54,8 +53,8 @@ final class HuggingFaceTextTokenizer implements TextTokenizer {
     int eos = eosId;
     JsonNode vocab = root.path("model").path("vocab");
     if (vocab.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-        size = Math.max(size, it.next().getValue().asInt() + 1);
+      for (Map.Entry<String, JsonNode> entry : vocab.properties()) {
+        size = Math.max(size, entry.getValue().asInt() + 1);
       }
     } else if (vocab.isArray()) {
       size = vocab.size(); // Unigram: [[piece, score], ...]
