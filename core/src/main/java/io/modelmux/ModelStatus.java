@@ -26,6 +26,11 @@ public final class ModelStatus {
   private final @Nullable Instant lastUsed;
   private final long bytes;
   private final boolean bytesMeasured;
+  private final Tier tier;
+  private final java.util.Map<String, Long> pools;
+  private final boolean pinned;
+  private final long evictions;
+  private final java.time.@Nullable Duration loadTime;
 
   /**
    * Creates a snapshot. Built by the manager; public so that tests and tools can make one.
@@ -44,6 +49,11 @@ public final class ModelStatus {
    * @param lastUsed when the last request started, or null if never
    * @param bytes local memory taken (estimate before load, measured after)
    * @param bytesMeasured whether {@code bytes} was measured rather than estimated
+   * @param tier where the weights are; not null
+   * @param pools the bytes charged to each memory pool now; not null
+   * @param pinned whether the model is pinned
+   * @param evictions how many times the model was evicted or demoted
+   * @param loadTime how long the last load took, or null if never loaded
    */
   public ModelStatus(
       ModelRef ref,
@@ -59,7 +69,12 @@ public final class ModelStatus {
       long loads,
       @Nullable Instant lastUsed,
       long bytes,
-      boolean bytesMeasured) {
+      boolean bytesMeasured,
+      Tier tier,
+      java.util.Map<String, Long> pools,
+      boolean pinned,
+      long evictions,
+      java.time.@Nullable Duration loadTime) {
     this.ref = Objects.requireNonNull(ref, "ref");
     this.type = Objects.requireNonNull(type, "type");
     this.state = Objects.requireNonNull(state, "state");
@@ -74,6 +89,36 @@ public final class ModelStatus {
     this.lastUsed = lastUsed;
     this.bytes = bytes;
     this.bytesMeasured = bytesMeasured;
+    this.tier = Objects.requireNonNull(tier, "tier");
+    this.pools = java.util.Map.copyOf(pools);
+    this.pinned = pinned;
+    this.evictions = evictions;
+    this.loadTime = loadTime;
+  }
+
+  /** Returns where the model's weights are. */
+  public Tier tier() {
+    return tier;
+  }
+
+  /** Returns the bytes charged to each memory pool now (empty when not resident). */
+  public java.util.Map<String, Long> pools() {
+    return pools;
+  }
+
+  /** Returns whether the model is pinned: kept resident, never evicted. */
+  public boolean pinned() {
+    return pinned;
+  }
+
+  /** Returns how many times the model was evicted or demoted. */
+  public long evictions() {
+    return evictions;
+  }
+
+  /** Returns how long the last load took, if it was ever loaded. */
+  public Optional<java.time.Duration> loadTime() {
+    return Optional.ofNullable(loadTime);
   }
 
   /** Returns the model and version. */
@@ -148,8 +193,9 @@ public final class ModelStatus {
 
   @Override
   public String toString() {
-    return ref + " [" + type + ", " + state + (defaultModel ? ", default" : "")
+    return ref + " [" + type + ", " + state + ", " + tier + (pinned ? ", pinned" : "") + (defaultModel ? ", default" : "")
         + (aliases.isEmpty() ? "" : ", aliases=" + aliases) + ", inFlight=" + inFlight
-        + ", requests=" + requests + ", failures=" + failures + ", bytes=" + bytes + "]";
+        + ", requests=" + requests + ", failures=" + failures + ", bytes=" + bytes
+        + (pools.isEmpty() ? "" : ", pools=" + pools) + ", loads=" + loads + ", evictions=" + evictions + "]";
   }
 }

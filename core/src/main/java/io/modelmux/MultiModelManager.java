@@ -162,6 +162,44 @@ public interface MultiModelManager extends AutoCloseable {
    */
   void load(String model);
 
+  /**
+   * Loads a model in the background. Never blocks requests to other models; never throws.
+   *
+   * @param model an id, {@code id@version} or alias; not null
+   * @return a future that completes when the model is resident, or fails with the reason
+   */
+  CompletableFuture<Void> preload(String model);
+
+  /**
+   * Unloads a model once its requests in flight have finished. Requests that come later load
+   * it again.
+   *
+   * @param model an id, {@code id@version} or alias; not null
+   * @throws UnknownModelException if nothing is registered under that name
+   */
+  void unload(String model);
+
+  /**
+   * Pins a model: loads it (waiting for the load) and keeps it resident, never evicted, until
+   * {@link #unpin}.
+   *
+   * @param model an id, {@code id@version} or alias; not null
+   * @throws UnknownModelException if nothing is registered under that name
+   * @throws ModelMuxException if it cannot be loaded
+   */
+  void pin(String model);
+
+  /**
+   * Unpins a model: it may be evicted again, and its keep-alive applies.
+   *
+   * @param model an id, {@code id@version} or alias; not null
+   * @throws UnknownModelException if nothing is registered under that name
+   */
+  void unpin(String model);
+
+  /** Returns a snapshot of every memory pool: budget, bytes in use, models holding them. */
+  List<PoolStatus> pools();
+
   /** Returns a status snapshot of every registered (or draining) model, in registration order. */
   List<ModelStatus> models();
 
@@ -199,8 +237,59 @@ public interface MultiModelManager extends AutoCloseable {
     private Function<String, String> environment = System::getenv;
     private @Nullable ExecutorService executor;
     private Clock clock = Clock.systemUTC();
+    private @Nullable MemoryConfig memory;
+    private @Nullable Hardware hardware;
+    private io.modelmux.spi.@Nullable EvictionPolicy evictionPolicy;
+    private final List<ModelEventListener> listeners = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Sets the memory section (budgets, keep-alive, limits, eviction), overriding the
+     * configuration's.
+     *
+     * @param memory the section; not null
+     * @return this builder
+     */
+    public Builder memory(MemoryConfig memory) {
+      this.memory = Objects.requireNonNull(memory, "memory");
+      return this;
+    }
+
+    /**
+     * Uses this hardware description instead of {@link Hardware#detect()} (for tests, or to
+     * plan for another machine).
+     *
+     * @param hardware the hardware; not null
+     * @return this builder
+     */
+    public Builder hardware(Hardware hardware) {
+      this.hardware = Objects.requireNonNull(hardware, "hardware");
+      return this;
+    }
+
+    /**
+     * Uses this eviction policy instead of the one named in {@code memory.eviction}.
+     *
+     * @param policy the policy; not null
+     * @return this builder
+     */
+    public Builder evictionPolicy(io.modelmux.spi.EvictionPolicy policy) {
+      this.evictionPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Adds a listener for what the memory scheduler does (loaded, evicted, demoted, promoted,
+     * load failed).
+     *
+     * @param listener the listener; not null
+     * @return this builder
+     */
+    public Builder listener(ModelEventListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
 
     /**
      * Reads models, aliases and the default model from a {@code models.yaml}, interpolating
@@ -383,9 +472,11 @@ public interface MultiModelManager extends AutoCloseable {
       if (defaultFromEnv) {
         defaultName = fromEnv.strip();
       }
+      MemoryConfig mem = memory != null ? memory : cfg != null ? cfg.memory() : MemoryConfig.defaults();
       return DefaultMultiModelManager.start(
           new ManagerSettings(
-              f, allModels, allAliases, defaultName, defaultFromEnv, executor, clock));
+              f, allModels, allAliases, defaultName, defaultFromEnv, executor, clock, mem,
+              hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners)));
     }
   }
 }

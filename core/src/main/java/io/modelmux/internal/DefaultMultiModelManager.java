@@ -59,10 +59,17 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final Clock clock;
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final MemoryScheduler scheduler;
 
-  private DefaultMultiModelManager(ModelFactories factories, @Nullable ExecutorService executor, Clock clock) {
-    this.factories = factories;
-    this.clock = clock;
+  private DefaultMultiModelManager(ManagerSettings settings) {
+    this.factories = settings.factories();
+    this.clock = settings.clock();
+    ExecutorService executor = settings.executor();
+    this.scheduler =
+        new MemoryScheduler(
+            settings.memory(), settings.hardware(), settings.evictionPolicy(),
+            MemoryScheduler.Settings.DEFAULTS, settings.clock());
+    settings.listeners().forEach(scheduler::addListener);
     if (executor != null) {
       this.executor = executor;
       this.ownsExecutor = false;
@@ -77,8 +84,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
    * invalid spec fails now, with its location), then aliases and the default model.
    */
   public static MultiModelManager start(ManagerSettings settings) {
-    DefaultMultiModelManager m =
-        new DefaultMultiModelManager(settings.factories(), settings.executor(), settings.clock());
+    DefaultMultiModelManager m = new DefaultMultiModelManager(settings);
     try {
       for (ModelSpec spec : settings.models()) {
         m.register(spec);
@@ -135,7 +141,13 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       model.failures.increment();
       throw adapterBug(model, e);
     } finally {
-      model.release();
+      release(model);
+    }
+  }
+
+  private void release(RegisteredModel model) {
+    if (model.release()) {
+      scheduler.idle(model);
     }
   }
 
@@ -235,7 +247,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         model.failures.increment();
       }
       // Return the lease before telling the caller, so that a finished stream holds nothing.
-      model.release();
+      release(model);
     }
     if (failure != null) {
       session.fail(failure);
@@ -253,8 +265,15 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         .build();
   }
 
-  /** Resolves the request and takes a lease on its model. */
+  /**
+   * Resolves the request and takes a lease on its model: lock-free when the model is resident,
+   * through the memory scheduler (load, promote or wait) when not.
+   */
   private RegisteredModel acquire(GenerateRequest request) {
+    return acquire(request, true);
+  }
+
+  private RegisteredModel acquire(GenerateRequest request, boolean isRequest) {
     if (closed.get()) {
       throw new IllegalStateException("this MultiModelManager is closed; build a new one");
     }
@@ -272,8 +291,26 @@ public final class DefaultMultiModelManager implements MultiModelManager {
           throw registry.noDefault();
         }
       }
-      if (m.tryAcquire()) {
+      if (m.tryLease()) {
+        scheduler.touch(m);
         return m;
+      }
+      if (!m.isDraining()) {
+        boolean leased;
+        try {
+          checkDeadline(m, request);
+          leased = scheduler.acquire(m, request.deadline().orElse(null));
+        } catch (ModelMuxException e) {
+          if (isRequest) {
+            m.requests.increment(); // a request that could not even get its model still counts
+            m.failures.increment();
+          }
+          throw e;
+        }
+        if (leased) {
+          scheduler.touch(m);
+          return m;
+        }
       }
       // The model is draining: it was removed from resolution before draining began, so the
       // next lookup sees the registry without it.
@@ -284,9 +321,6 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   /** Counts the request, checks its deadline and loads the model; runs under a lease. */
   private void prepare(RegisteredModel model, GenerateRequest request) {
     model.requests.increment();
-    model.lastUsedMillis = clock.millis();
-    checkDeadline(model, request);
-    model.ensureLoaded();
     checkDeadline(model, request);
   }
 
@@ -397,7 +431,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         break; // never completed exceptionally
       }
     }
-    m.close();
+    scheduler.remove(m);
     draining.remove(m);
     log.debug("unregistered model {}", m.ref);
     if (interrupted) {
@@ -423,12 +457,54 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public void load(String model) {
     Objects.requireNonNull(model, "model");
-    RegisteredModel m = acquire(GenerateRequest.builder().model(model).prompt("").build());
-    try {
-      m.ensureLoaded();
-    } finally {
-      m.release();
+    release(acquire(GenerateRequest.builder().model(model).prompt("").build(), false));
+  }
+
+  @Override
+  public CompletableFuture<Void> preload(String model) {
+    if (model == null) {
+      return CompletableFuture.failedFuture(new NullPointerException("model"));
     }
+    RegisteredModel m = registry.find(model);
+    if (m == null) {
+      return CompletableFuture.failedFuture(registry.unknown(model));
+    }
+    return scheduler.preload(m);
+  }
+
+  @Override
+  public void unload(String model) {
+    Objects.requireNonNull(model, "model");
+    checkOpen();
+    scheduler.unload(find(model));
+  }
+
+  @Override
+  public void pin(String model) {
+    Objects.requireNonNull(model, "model");
+    checkOpen();
+    RegisteredModel m = find(model);
+    m.pinned = true;
+    load(m.ref.toString());
+  }
+
+  @Override
+  public void unpin(String model) {
+    Objects.requireNonNull(model, "model");
+    find(model).pinned = false;
+  }
+
+  @Override
+  public List<io.modelmux.PoolStatus> pools() {
+    return scheduler.pools();
+  }
+
+  private RegisteredModel find(String model) {
+    RegisteredModel m = registry.find(model);
+    if (m == null) {
+      throw registry.unknown(model);
+    }
+    return m;
   }
 
   @Override
@@ -476,7 +552,12 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         m.loads,
         last < 0 ? null : Instant.ofEpochMilli(last),
         f.totalBytes(),
-        f.isMeasured());
+        f.isMeasured(),
+        m.tier,
+        m.charged,
+        m.pinned,
+        m.evictions,
+        m.lastLoadTime);
   }
 
   @Override
@@ -503,6 +584,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       }
       drainAndClose(m);
     }
+    scheduler.close();
     if (ownsExecutor) {
       executor.shutdown();
       try {

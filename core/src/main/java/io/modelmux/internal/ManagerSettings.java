@@ -18,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  * @param defaultFromEnvironment whether {@code defaultModel} came from the environment
  * @param executor the caller's executor, or null to create one
  * @param clock the clock for deadlines and timestamps
+ * @param memory the memory section
+ * @param hardware the machine's memory and accelerators
+ * @param evictionPolicy the policy chosen in code, or null for the configured one
+ * @param listeners listeners for scheduler events
  */
 public record ManagerSettings(
     ModelFactories factories,
@@ -26,4 +30,8 @@ public record ManagerSettings(
     @Nullable String defaultModel,
     boolean defaultFromEnvironment,
     @Nullable ExecutorService executor,
-    Clock clock) {}
+    Clock clock,
+    io.modelmux.MemoryConfig memory,
+    io.modelmux.Hardware hardware,
+    io.modelmux.spi.@Nullable EvictionPolicy evictionPolicy,
+    List<io.modelmux.ModelEventListener> listeners) {}

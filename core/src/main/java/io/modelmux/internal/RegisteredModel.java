@@ -1,29 +1,37 @@
 package io.modelmux.internal;
 
-import io.modelmux.ModelLoadException;
-import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
 import io.modelmux.ModelState;
+import io.modelmux.Tier;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One registered model: its spec, its adapter, the count of requests holding it (leases), its
- * load state and its counters.
+ * One registered model: its spec and adapter, its lease count and residency, and its counters.
  *
- * <p>Leases are counted in one atomic int whose sign bit means "draining": once draining, no
- * new lease is granted, and the release that brings the count to zero completes
- * {@link #drained()}. Acquiring and releasing take no lock.
+ * <p>Leases and residency share one atomic int: the low bits count leases, {@code READY} says
+ * the model is loaded and may take requests, {@code HOLD} stops new leases while it is being
+ * unloaded, and the sign bit {@code DRAINING} stops them for good (unregistered). A request on
+ * a ready model takes its lease with one compare-and-set and no lock; the scheduler evicts only
+ * with a compare-and-set from "ready, no leases", so a model is never evicted mid-request.
+ * Fields marked "guarded by scheduler" are written under the {@link MemoryScheduler}'s lock.
  */
 final class RegisteredModel {
   private static final Logger log = LoggerFactory.getLogger(RegisteredModel.class);
-  private static final int DRAINING = Integer.MIN_VALUE;
+  static final int DRAINING = Integer.MIN_VALUE;
+  static final int READY = 1 << 30;
+  static final int HOLD = 1 << 29;
+  static final int LEASES = HOLD - 1;
 
   final ModelSpec spec;
   final ModelRef ref;
@@ -31,48 +39,101 @@ final class RegisteredModel {
   /** Registration order, for stable listings. */
   final long sequence;
 
-  private final AtomicInteger leases = new AtomicInteger();
+  private final AtomicInteger state = new AtomicInteger();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
-  private final Object loadLock = new Object();
-  private volatile boolean loaded;
-  private volatile ModelState loadState = ModelState.REGISTERED; // written under loadLock
 
   final LongAdder requests = new LongAdder();
   final LongAdder failures = new LongAdder();
-  volatile long loads; // written under loadLock
+  final AtomicLong accesses = new AtomicLong();
+  volatile long lastAccessNanos = System.nanoTime();
   volatile long lastUsedMillis = -1;
+  volatile double clockAtAccess;
+  volatile boolean pinned;
+
+  // guarded by scheduler
+  volatile Tier tier = Tier.COLD;
+  volatile ModelState loadState = ModelState.REGISTERED;
+  Map<String, Long> charged = Map.of();
+  @Nullable CompletableFuture<Void> loading;
+  int loadWaiters;
+  int pendingServes;
+  long protectedUntilMillis;
+  volatile long loads;
+  volatile long evictions;
+  volatile long loadCostNanos;
+  volatile @Nullable Duration lastLoadTime;
 
   RegisteredModel(ModelSpec spec, ModelAdapter adapter, long sequence) {
     this.spec = spec;
     this.ref = spec.ref();
     this.adapter = adapter;
     this.sequence = sequence;
+    this.pinned = spec.pinned();
   }
 
-  /** Takes a lease unless the model is draining. */
-  boolean tryAcquire() {
+  /** Takes a lease if the model is ready and not held or draining. Lock-free. */
+  boolean tryLease() {
     for (; ; ) {
-      int s = leases.get();
-      if (s < 0) {
+      int s = state.get();
+      if ((s & (DRAINING | READY | HOLD)) != READY) {
         return false;
       }
-      if (leases.compareAndSet(s, s + 1)) {
+      if (state.compareAndSet(s, s + 1)) {
         return true;
       }
     }
   }
 
-  /** Returns a lease. */
-  void release() {
-    if (leases.decrementAndGet() == DRAINING) {
+  /**
+   * Returns a lease.
+   *
+   * @return whether it was the last one (the model is now idle)
+   */
+  boolean release() {
+    int s = state.decrementAndGet();
+    if ((s & LEASES) != 0) {
+      return false;
+    }
+    if (s < 0) {
       drained.complete(null);
+    }
+    return true;
+  }
+
+  /** Marks the model loaded: requests may lease it. */
+  void setReady() {
+    state.updateAndGet(s -> s | READY);
+  }
+
+  /** Takes READY away if no lease is held, so that the caller may unload it. */
+  boolean tryRetire() {
+    for (; ; ) {
+      int s = state.get();
+      if ((s & READY) == 0 || (s & LEASES) != 0) {
+        return false;
+      }
+      if (state.compareAndSet(s, s & ~(READY | HOLD))) {
+        return true;
+      }
     }
   }
 
-  /** Refuses new leases from now on; {@link #drained()} completes when the last one returns. */
+  void hold(boolean on) {
+    state.updateAndGet(s -> on ? s | HOLD : s & ~HOLD);
+  }
+
+  boolean isHeld() {
+    return (state.get() & HOLD) != 0;
+  }
+
+  boolean isReady() {
+    return (state.get() & READY) != 0;
+  }
+
+  /** Refuses new leases for good; {@link #drained()} completes when the last one returns. */
   void startDraining() {
-    int before = leases.getAndUpdate(s -> s | DRAINING);
-    if (before == 0 || before == DRAINING) {
+    int before = state.getAndUpdate(s -> s | DRAINING);
+    if ((before & LEASES) == 0) {
       drained.complete(null);
     }
   }
@@ -82,50 +143,23 @@ final class RegisteredModel {
   }
 
   int inFlight() {
-    return leases.get() & ~DRAINING;
+    return state.get() & LEASES;
   }
 
   boolean isDraining() {
-    return leases.get() < 0;
+    return state.get() < 0;
   }
 
   ModelState state() {
     return isDraining() ? ModelState.DRAINING : loadState;
   }
 
-  /**
-   * Loads the adapter if it is not loaded. Concurrent callers wait for one load (single flight).
-   *
-   * @throws ModelMuxException if the load fails; the next call tries again
-   */
-  void ensureLoaded() {
-    if (loaded) {
-      return;
+  long chargedBytes() {
+    long sum = 0;
+    for (long b : charged.values()) {
+      sum += b;
     }
-    synchronized (loadLock) {
-      if (loaded) {
-        return;
-      }
-      loadState = ModelState.LOADING;
-      long start = System.nanoTime();
-      try {
-        adapter.load();
-      } catch (ModelMuxException e) {
-        loadState = ModelState.FAILED;
-        throw e;
-      } catch (RuntimeException | LinkageError e) {
-        loadState = ModelState.FAILED;
-        throw new ModelLoadException(
-            "model '" + ref + "' failed to load: " + e
-                + "; check its files and settings, then retry",
-            ref.id(),
-            e);
-      }
-      loads++;
-      loaded = true;
-      loadState = ModelState.LOADED;
-      log.debug("loaded model {} in {} ms", ref, (System.nanoTime() - start) / 1_000_000);
-    }
+    return sum;
   }
 
   Footprint footprint() {
@@ -134,19 +168,6 @@ final class RegisteredModel {
     } catch (RuntimeException e) {
       log.warn("model {} failed to report its footprint", ref, e);
       return Footprint.none();
-    }
-  }
-
-  /** Closes the adapter; called once, after draining. */
-  void close() {
-    synchronized (loadLock) {
-      loaded = false;
-      loadState = ModelState.REGISTERED;
-      try {
-        adapter.close();
-      } catch (RuntimeException e) {
-        log.warn("model {} failed to close cleanly", ref, e);
-      }
     }
   }
 }

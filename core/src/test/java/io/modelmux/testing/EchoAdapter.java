@@ -27,10 +27,19 @@ import java.util.concurrent.locks.LockSupport;
  * word as a separate piece {@code " word"}, cut at {@code maxTokens} pieces. Counts loads,
  * unloads, closes and requests running at once, so that tests can check what the manager did.
  */
-public final class EchoAdapter implements ModelAdapter {
+public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
   private final ModelInfo info;
   private final long bytes;
+  private final long measuredBytes;
+  private final String pool;
+  private final boolean tiered;
+  private final Duration loadDelay;
   private final Duration tokenDelay;
+  private volatile boolean demoted;
+  /** How many times the model was demoted and promoted. */
+  public final AtomicInteger demotions = new AtomicInteger();
+  /** How many times the model was promoted back from host memory. */
+  public final AtomicInteger promotions = new AtomicInteger();
   private final boolean failLoad;
   private final String failWord;
 
@@ -45,10 +54,23 @@ public final class EchoAdapter implements ModelAdapter {
   /** Requests that ran while the adapter was not loaded or closed: must stay 0. */
   public final AtomicInteger servedWhileUnloaded = new AtomicInteger();
 
-  EchoAdapter(ModelRef ref, long bytes, Duration tokenDelay, boolean failLoad, String failWord) {
+  EchoAdapter(
+      ModelRef ref,
+      long bytes,
+      long measuredBytes,
+      String pool,
+      boolean tiered,
+      Duration loadDelay,
+      Duration tokenDelay,
+      boolean failLoad,
+      String failWord) {
     this.info =
         new ModelInfo(ref, "echo", EnumSet.of(Capability.STREAMING, Capability.CHAT));
     this.bytes = bytes;
+    this.measuredBytes = measuredBytes;
+    this.pool = pool;
+    this.tiered = tiered;
+    this.loadDelay = loadDelay;
     this.tokenDelay = tokenDelay;
     this.failLoad = failLoad;
     this.failWord = failWord;
@@ -69,7 +91,14 @@ public final class EchoAdapter implements ModelAdapter {
   }
 
   @Override
-  public synchronized void load() {
+  public void load() {
+    if (!loadDelay.isZero()) {
+      LockSupport.parkNanos(loadDelay.toNanos()); // the simulated load's work
+    }
+    loadNow();
+  }
+
+  private synchronized void loadNow() {
     checkNotClosed();
     if (loaded) {
       return;
@@ -89,8 +118,37 @@ public final class EchoAdapter implements ModelAdapter {
     checkNotClosed();
     if (loaded) {
       loaded = false;
+      demoted = false;
       unloads.incrementAndGet();
     }
+  }
+
+  @Override
+  public boolean canDemote() {
+    return tiered && !pool.equals(Footprint.HOST);
+  }
+
+  @Override
+  public synchronized void demote() {
+    if (!loaded || demoted) {
+      throw new IllegalStateException("echo model '" + info.ref() + "' is not loaded on its device");
+    }
+    demoted = true;
+    demotions.incrementAndGet();
+  }
+
+  @Override
+  public synchronized void promote() {
+    if (!loaded || !demoted) {
+      throw new IllegalStateException("echo model '" + info.ref() + "' is not demoted");
+    }
+    demoted = false;
+    promotions.incrementAndGet();
+  }
+
+  @Override
+  public boolean isDemoted() {
+    return demoted;
   }
 
   @Override
@@ -115,8 +173,8 @@ public final class EchoAdapter implements ModelAdapter {
 
   private Completion run(GenerateRequest request, TokenSink sink) {
     checkNotClosed();
-    if (!loaded) {
-      throw new IllegalStateException("echo model '" + info.ref() + "' is not loaded");
+    if (!loaded || demoted) {
+      throw new IllegalStateException("echo model '" + info.ref() + "' is not loaded" + (demoted ? " on its device" : ""));
     }
     running.incrementAndGet();
     try {
@@ -147,7 +205,7 @@ public final class EchoAdapter implements ModelAdapter {
         if (!tokenDelay.isZero()) {
           LockSupport.parkNanos(tokenDelay.toNanos()); // the simulated backend's work
         }
-        if (!loaded || closed) {
+        if (!loaded || closed || demoted) {
           servedWhileUnloaded.incrementAndGet();
         }
         text.append(piece);
@@ -197,7 +255,10 @@ public final class EchoAdapter implements ModelAdapter {
 
   @Override
   public Footprint footprint() {
-    return loaded ? Footprint.measured(Footprint.HOST, bytes) : Footprint.estimated(Footprint.HOST, bytes);
+    if (!loaded) {
+      return Footprint.estimated(pool, bytes);
+    }
+    return Footprint.measured(demoted ? Footprint.HOST : pool, measuredBytes);
   }
 
   @Override

@@ -10,8 +10,11 @@ import java.util.Set;
  * the prompt's words, so that a test can tell which model served a request. Found through
  * {@code META-INF/services} in core's test resources, and published in core's test-jar.
  *
- * <p>Options: {@code bytes} (footprint, default 1000), {@code token_delay} (a duration the
- * simulated backend takes per word, default 0), {@code fail_load} (load throws
+ * <p>Options: {@code bytes} (footprint estimated before load, default 1000),
+ * {@code measured_bytes} (footprint measured after load, default {@code bytes}), {@code pool}
+ * (the memory pool, default {@code host}), {@code tiered} (can be demoted to host memory when
+ * its pool is not {@code host}), {@code load_delay} (how long a load takes), {@code token_delay}
+ * (how long each word takes), {@code fail_load} (load throws
  * {@link io.modelmux.ModelLoadException}), {@code fail_on} (a prompt word that makes the request
  * fail with a retryable {@link io.modelmux.BackendException}).
  */
@@ -26,7 +29,8 @@ public final class EchoModelFactory implements ModelFactory {
 
   @Override
   public Set<String> optionKeys() {
-    return Set.of("bytes", "token_delay", "fail_load", "fail_on");
+    return Set.of(
+        "bytes", "measured_bytes", "pool", "tiered", "load_delay", "token_delay", "fail_load", "fail_on");
   }
 
   @Override
@@ -38,6 +42,10 @@ public final class EchoModelFactory implements ModelFactory {
     return new EchoAdapter(
         spec.ref(),
         bytes,
+        spec.optionBytes("measured_bytes").orElse(bytes),
+        spec.optionString("pool").orElse(io.modelmux.spi.Footprint.HOST),
+        spec.optionBoolean("tiered").orElse(false),
+        spec.optionDuration("load_delay").orElse(java.time.Duration.ZERO),
         spec.optionDuration("token_delay").orElse(java.time.Duration.ZERO),
         spec.optionBoolean("fail_load").orElse(false),
         spec.optionString("fail_on").orElse(DEFAULT_FAIL_WORD));

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Type {@code gate}: every request announces itself on {@link #entered} and then waits until
  * the test opens {@link #gate}, so that a test can hold requests in flight for as long as it
- * needs. Streams send {@code "a"}, announce themselves, then wait for the gate, then {@code "b"}. Register an
+ * needs (option {@code bytes}: its footprint in host memory). Streams send {@code "a"}, announce themselves, then wait for the gate, then {@code "b"}. Register an
  * instance explicitly; it is not in {@code META-INF/services}.
  */
 public final class GateModelFactory implements ModelFactory {
@@ -44,20 +44,22 @@ public final class GateModelFactory implements ModelFactory {
 
   @Override
   public Set<String> optionKeys() {
-    return Set.of();
+    return Set.of("bytes");
   }
 
   @Override
   public ModelAdapter create(ModelSpec spec) {
-    return new Adapter(spec.ref());
+    return new Adapter(spec.ref(), spec.optionBytes("bytes").orElse(0));
   }
 
   private final class Adapter implements ModelAdapter {
     private final ModelInfo info;
+    private final long bytes;
     private volatile boolean loaded;
 
-    Adapter(ModelRef ref) {
+    Adapter(ModelRef ref, long bytes) {
       this.info = new ModelInfo(ref, "gate", EnumSet.of(Capability.STREAMING));
+      this.bytes = bytes;
     }
 
     @Override
@@ -117,7 +119,10 @@ public final class GateModelFactory implements ModelFactory {
 
     @Override
     public Footprint footprint() {
-      return Footprint.none();
+      if (bytes == 0) {
+        return Footprint.none();
+      }
+      return loaded ? Footprint.measured(Footprint.HOST, bytes) : Footprint.estimated(Footprint.HOST, bytes);
     }
 
     @Override

@@ -1,0 +1,961 @@
+package io.modelmux.internal;
+
+import io.modelmux.DeadlineExceededException;
+import io.modelmux.Hardware;
+import io.modelmux.InsufficientMemoryException;
+import io.modelmux.MemoryConfig;
+import io.modelmux.ModelEvent;
+import io.modelmux.ModelEventListener;
+import io.modelmux.ModelLoadException;
+import io.modelmux.ModelMuxException;
+import io.modelmux.ModelRef;
+import io.modelmux.ModelState;
+import io.modelmux.OverloadedException;
+import io.modelmux.PoolStatus;
+import io.modelmux.Tier;
+import io.modelmux.spi.Accelerator;
+import io.modelmux.spi.EvictionPolicy;
+import io.modelmux.spi.Footprint;
+import io.modelmux.spi.TieredAdapter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unified-memory scheduler: keeps models resident inside the budgets of their memory pools.
+ *
+ * <p>Requests to a ready model never come here: they lease it lock-free. The slow path, under
+ * one lock, admits a cold model (its expected footprint must fit the pool's budget, idle models
+ * are demoted or evicted by the {@link EvictionPolicy} to make room), starts one load per model
+ * (single flight, on a loader thread, outside the lock), or queues the request in a bounded FIFO
+ * until memory frees or its deadline passes. Waiting is grouped by model: the model at the head
+ * of the queue is the one admitted next, all its waiting requests share its load, and it is
+ * protected from eviction until they have been served (or {@code maxProtect} passed), so two
+ * models contending for one slot alternate in groups instead of thrashing.
+ *
+ * <p>Bookkeeping charges each model's expected footprint when its load starts and its measured
+ * footprint once loaded; measured footprints are remembered per model and used as the estimate
+ * of the next load, so an estimate that was wrong is corrected. The sum charged to a pool never
+ * exceeds its budget at the end of any locked step.
+ */
+public final class MemoryScheduler {
+  private static final Logger log = LoggerFactory.getLogger(MemoryScheduler.class);
+  private static final AtomicInteger SCHEDULERS = new AtomicInteger();
+
+  /** One pool of memory. */
+  static final class Pool {
+    final String name;
+    final long budget;
+    long used; // guarded by lock
+    final Set<RegisteredModel> holders = new LinkedHashSet<>(); // guarded by lock
+
+    Pool(String name, long budget) {
+      this.name = name;
+      this.budget = budget;
+    }
+  }
+
+  /** One request waiting for memory. */
+  private static final class Waiter {
+    final RegisteredModel model;
+
+    Waiter(RegisteredModel model) {
+      this.model = model;
+    }
+  }
+
+  private final Map<String, Pool> pools = new LinkedHashMap<>();
+  private final boolean unified;
+  private final String defaultPool;
+  private final EvictionPolicy policy;
+  private final int maxLoaded;
+  private final Duration defaultKeepAlive;
+  private final int maxQueued;
+  private final Duration queueTimeout;
+  private final Duration maxProtect;
+  private final Clock clock;
+  private final ExecutorService loader;
+  private final java.util.concurrent.ScheduledExecutorService sweeper;
+  private final List<ModelEventListener> listeners = new CopyOnWriteArrayList<>();
+  private final ConcurrentLinkedQueue<ModelEvent> outbox = new ConcurrentLinkedQueue<>();
+  private final Map<ModelRef, Map<String, Long>> learned = new ConcurrentHashMap<>();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  // guarded by lock
+  private final Set<RegisteredModel> resident = new LinkedHashSet<>();
+  // guarded by lock
+  private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+  private volatile int waiting;
+
+  /** Settings of the scheduler beyond the memory section. */
+  record Settings(int maxQueued, Duration queueTimeout, Duration maxProtect, Duration sweepEvery) {
+    static final Settings DEFAULTS =
+        new Settings(1024, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(1));
+  }
+
+  MemoryScheduler(
+      MemoryConfig config,
+      Hardware hardware,
+      @Nullable EvictionPolicy policy,
+      Settings settings,
+      Clock clock) {
+    this.clock = clock;
+    this.unified = hardware.unified();
+    this.policy = policy != null ? policy : EvictionPolicy.named(config.eviction());
+    this.maxLoaded = config.maxLoadedModels().orElse(-1);
+    this.defaultKeepAlive = config.keepAlive().orElse(Duration.ofMinutes(5));
+    this.maxQueued = settings.maxQueued();
+    this.queueTimeout = settings.queueTimeout();
+    this.maxProtect = settings.maxProtect();
+    long host = hardware.hostMemoryBytes();
+    if (unified) {
+      defaultPool = Footprint.UNIFIED;
+      addPool(Footprint.UNIFIED, host, config.pools().getOrDefault(Footprint.UNIFIED, config.budget().orElse(null)), 0.75, config);
+    } else {
+      defaultPool = Footprint.HOST;
+      addPool(Footprint.HOST, host, config.pools().getOrDefault(Footprint.HOST, config.budget().orElse(null)), 0.75, config);
+      for (Accelerator a : hardware.accelerators()) {
+        addPool(a.device(), a.memoryBytes(), config.pools().get(a.device()), 0.9, config);
+      }
+    }
+    for (Map.Entry<String, MemoryConfig.Amount> p : config.pools().entrySet()) {
+      if (!pools.containsKey(p.getKey()) && !unified) {
+        addPool(p.getKey(), host, p.getValue(), 1.0, config);
+      }
+    }
+    int id = SCHEDULERS.incrementAndGet();
+    this.loader =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "modelmux-" + id + "-loader");
+              t.setDaemon(true);
+              return t;
+            });
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "modelmux-" + id + "-keep-alive");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = Math.max(1, settings.sweepEvery().toMillis());
+    sweeper.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    log.info("memory pools: {}", describePools());
+  }
+
+  private void addPool(String name, long total, MemoryConfig.@Nullable Amount budget, double defaultShare, MemoryConfig config) {
+    long b = budget != null ? budget.resolve(total) : (long) (total * defaultShare);
+    long headroom = config.headroom().map(h -> h.resolve(b)).orElse(0L);
+    pools.put(name, new Pool(name, Math.max(0, b - headroom)));
+  }
+
+  private String describePools() {
+    List<String> parts = new ArrayList<>();
+    for (Pool p : pools.values()) {
+      parts.add(p.name + " " + p.budget / (1 << 20) + " MiB");
+    }
+    return String.join(", ", parts) + (unified ? " (unified memory)" : "") + ", eviction " + policy.name();
+  }
+
+  void addListener(ModelEventListener listener) {
+    listeners.add(listener);
+  }
+
+  // ---- the request path ----------------------------------------------------------------------
+
+  /** Records a use of a leased model, for eviction order and keep-alive. Lock-free. */
+  void touch(RegisteredModel m) {
+    m.lastAccessNanos = System.nanoTime();
+    m.lastUsedMillis = clock.millis();
+    m.accesses.incrementAndGet();
+    m.clockAtAccess = policy.clock();
+  }
+
+  /** Called when a model's last lease returned. Takes the lock only when someone may care. */
+  void idle(RegisteredModel m) {
+    m.lastUsedMillis = clock.millis();
+    if (waiting == 0 && keepAlive(m).compareTo(Duration.ZERO) != 0 && !m.isHeld()) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (keepAlive(m).isZero() && !m.pinned && m.pendingServes == 0) {
+        evict(m, "keep_alive 0");
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    flushEvents();
+  }
+
+  /**
+   * Makes {@code m} resident and takes a lease on it, loading, promoting or waiting as needed.
+   *
+   * @param deadline the request's deadline, or null for the queue timeout
+   * @return false if the model is draining (the caller resolves again)
+   * @throws InsufficientMemoryException if the model can never fit its pool
+   * @throws DeadlineExceededException if the deadline passes while waiting
+   * @throws OverloadedException if the queue is full or the wait exceeds the queue timeout
+   */
+  boolean acquire(RegisteredModel m, @Nullable Instant deadline) {
+    long limitNanos = System.nanoTime() + waitBudget(deadline).toNanos();
+    Waiter w = null;
+    lock.lock();
+    try {
+      while (true) {
+        if (m.tryLease()) {
+          if (m.pendingServes > 0) {
+            m.pendingServes--;
+          }
+          return true;
+        }
+        if (m.isDraining()) {
+          return false;
+        }
+        if (m.loading != null) {
+          m.loadWaiters++;
+          waitForLoad(m, limitNanos, deadline);
+          continue;
+        }
+        if (m.isHeld()) {
+          awaitChange(m, limitNanos, deadline);
+          continue;
+        }
+        boolean promote = m.tier == Tier.WARM;
+        Map<String, Long> need = expected(m);
+        checkFits(m, need);
+        boolean head = queue.isEmpty() || queue.peekFirst().model == m;
+        if (head ? makeRoom(need, m) : fitsNow(need, m)) {
+          if (w != null) {
+            queue.remove(w);
+            waiting = queue.size();
+            w = null;
+          }
+          startLoad(m, need, promote);
+          m.loadWaiters++; // this caller, counted before the loader can look
+          waitForLoad(m, limitNanos, deadline);
+          continue;
+        }
+        if (w == null) {
+          if (queue.size() >= maxQueued) {
+            throw new OverloadedException(
+                "model '" + m.ref + "' cannot be loaded now and " + queue.size()
+                    + " requests already wait for memory; retry later",
+                m.ref.id(), null);
+          }
+          w = new Waiter(m);
+          queue.addLast(w);
+          waiting = queue.size();
+        }
+        awaitChange(m, limitNanos, deadline);
+      }
+    } finally {
+      if (w != null) {
+        queue.remove(w);
+        waiting = queue.size();
+        changed.signalAll();
+      }
+      lock.unlock();
+      flushEvents();
+    }
+  }
+
+  private Duration waitBudget(@Nullable Instant deadline) {
+    if (deadline == null) {
+      return queueTimeout;
+    }
+    Duration left = Duration.between(clock.instant(), deadline);
+    if (left.isNegative()) {
+      return Duration.ZERO;
+    }
+    return left.compareTo(queueTimeout) < 0 ? left : queueTimeout;
+  }
+
+  /** Waits for the model's load; the caller has counted itself in {@code loadWaiters}. */
+  // guarded by lock; returns with the lock held
+  private void waitForLoad(RegisteredModel m, long limitNanos, @Nullable Instant deadline) {
+    try {
+      awaitLoad(m.loading, m, limitNanos, deadline);
+    } finally {
+      m.loadWaiters--;
+    }
+  }
+
+  // guarded by lock; returns with the lock held
+  private void awaitLoad(CompletableFuture<Void> f, RegisteredModel m, long limitNanos, @Nullable Instant deadline) {
+    lock.unlock();
+    try {
+      long left = limitNanos - System.nanoTime();
+      f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      lock.lock();
+      throw timedOut(m, deadline);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      lock.lock();
+      throw new ModelMuxException("interrupted while model '" + m.ref + "' loaded", e);
+    } catch (ExecutionException e) {
+      lock.lock();
+      Throwable cause = e.getCause();
+      if (cause instanceof ModelMuxException) {
+        throw (ModelMuxException) cause;
+      }
+      throw new ModelLoadException("model '" + m.ref + "' failed to load: " + cause, m.ref.id(), cause);
+    }
+    lock.lock();
+  }
+
+  // guarded by lock
+  private void awaitChange(RegisteredModel m, long limitNanos, @Nullable Instant deadline) {
+    long left = limitNanos - System.nanoTime();
+    if (left <= 0) {
+      throw timedOut(m, deadline);
+    }
+    try {
+      changed.awaitNanos(left);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelMuxException("interrupted while waiting for memory for model '" + m.ref + "'", e);
+    }
+  }
+
+  private ModelMuxException timedOut(RegisteredModel m, @Nullable Instant deadline) {
+    if (deadline != null && !clock.instant().isBefore(deadline.minusMillis(1))) {
+      return new DeadlineExceededException(
+          "request to model '" + m.ref + "' passed its deadline while waiting for memory or its load;"
+              + " retry with a later deadline, or free memory (unpin or unload a model)",
+          m.ref.id(), null);
+    }
+    return new OverloadedException(
+        "request to model '" + m.ref + "' waited " + queueTimeout.toSeconds()
+            + " s for memory or its load (" + describeUse() + "); retry later",
+        m.ref.id(), null);
+  }
+
+  // ---- admission -----------------------------------------------------------------------------
+
+  /** Returns the bytes per pool the model is expected to take: learned, else estimated. */
+  // guarded by lock
+  private Map<String, Long> expected(RegisteredModel m) {
+    Map<String, Long> known = learned.get(m.ref);
+    if (known != null) {
+      return known;
+    }
+    Map<String, Long> out = new HashMap<>();
+    for (Map.Entry<String, Long> e : m.footprint().bytesByPool().entrySet()) {
+      out.merge(poolName(e.getKey()), e.getValue(), Long::sum);
+    }
+    long declared = m.spec.memoryBytes().orElse(0);
+    if (declared > 0) {
+      String p = out.isEmpty() ? defaultPool : out.keySet().iterator().next();
+      out.merge(p, declared, Math::max);
+    }
+    return out;
+  }
+
+  private String poolName(String name) {
+    return unified ? Footprint.UNIFIED : name;
+  }
+
+  // guarded by lock
+  private Pool pool(String name) {
+    Pool p = pools.get(name);
+    if (p == null) {
+      log.warn("models use pool '{}', which was neither configured nor detected; it gets no budget limit", name);
+      p = new Pool(name, Long.MAX_VALUE);
+      pools.put(name, p);
+    }
+    return p;
+  }
+
+  // guarded by lock
+  private void checkFits(RegisteredModel m, Map<String, Long> need) {
+    for (Map.Entry<String, Long> e : need.entrySet()) {
+      Pool p = pool(e.getKey());
+      if (e.getValue() > p.budget) {
+        throw new InsufficientMemoryException(
+            "model '" + m.ref + "' needs " + mib(e.getValue()) + " in pool " + p.name + ", whose budget is "
+                + mib(p.budget) + " (" + mib(p.used) + " in use by " + names(p.holders) + "); raise"
+                + " memory.budget or memory.pools." + p.name + ", or use a smaller model",
+            m.ref.id(), e.getValue(), p.budget, p.used);
+      }
+    }
+  }
+
+  // guarded by lock
+  private boolean fitsNow(Map<String, Long> need, RegisteredModel m) {
+    if (maxLoaded > 0 && loadedCount() >= maxLoaded && !need.isEmpty()) {
+      return false;
+    }
+    for (Map.Entry<String, Long> e : need.entrySet()) {
+      Pool p = pool(e.getKey());
+      if (p.used + e.getValue() > p.budget) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int loadedCount() {
+    int n = 0;
+    for (RegisteredModel r : resident) {
+      if ((r.tier == Tier.ACTIVE || r.loading != null) && !r.charged.isEmpty()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Frees memory for {@code need} by demoting or evicting idle models, if enough can be freed;
+   * evicts nothing otherwise.
+   */
+  // guarded by lock
+  private boolean makeRoom(Map<String, Long> need, RegisteredModel m) {
+    if (fitsNow(need, m)) {
+      return true;
+    }
+    // First check that evicting every candidate would be enough, so nothing goes for nothing.
+    for (Map.Entry<String, Long> e : need.entrySet()) {
+      Pool p = pool(e.getKey());
+      long freeable = 0;
+      for (RegisteredModel r : p.holders) {
+        if (evictable(r, m)) {
+          freeable += r.charged.getOrDefault(p.name, 0L);
+        }
+      }
+      if (p.used - freeable + e.getValue() > p.budget) {
+        return false;
+      }
+    }
+    if (maxLoaded > 0 && !need.isEmpty()) {
+      long candidates = resident.stream().filter(r -> r.tier == Tier.ACTIVE && evictable(r, m)).count();
+      if (loadedCount() - candidates >= maxLoaded) {
+        return false;
+      }
+    }
+    while (!fitsNow(need, m)) {
+      RegisteredModel victim = chooseVictim(need, m);
+      if (victim == null) {
+        return false;
+      }
+      demoteOrEvict(victim, "to make room for " + m.ref);
+    }
+    return true;
+  }
+
+  private boolean evictable(RegisteredModel r, RegisteredModel forModel) {
+    return r != forModel
+        && !r.pinned
+        && r.loading == null
+        && r.inFlight() == 0
+        && !r.isHeld()
+        && (r.pendingServes == 0 || clock.millis() >= r.protectedUntilMillis);
+  }
+
+  // guarded by lock
+  private @Nullable RegisteredModel chooseVictim(Map<String, Long> need, RegisteredModel m) {
+    String shortPool = null;
+    for (Map.Entry<String, Long> e : need.entrySet()) {
+      Pool p = pool(e.getKey());
+      if (p.used + e.getValue() > p.budget) {
+        shortPool = p.name;
+        break;
+      }
+    }
+    List<RegisteredModel> pool = new ArrayList<>();
+    for (RegisteredModel r : resident) {
+      if (!evictable(r, m)) {
+        continue;
+      }
+      if (shortPool == null ? r.tier == Tier.ACTIVE : r.charged.containsKey(shortPool)) {
+        pool.add(r);
+      }
+    }
+    if (pool.isEmpty()) {
+      return null;
+    }
+    int lowest = Integer.MAX_VALUE;
+    for (RegisteredModel r : pool) {
+      lowest = Math.min(lowest, r.spec.priority());
+    }
+    List<EvictionPolicy.Candidate> candidates = new ArrayList<>();
+    Map<ModelRef, RegisteredModel> byRef = new HashMap<>();
+    for (RegisteredModel r : pool) {
+      if (r.spec.priority() == lowest) {
+        long bytes = shortPool == null ? r.chargedBytes() : r.charged.getOrDefault(shortPool, 0L);
+        candidates.add(
+            new EvictionPolicy.Candidate(r.ref, bytes, r.lastAccessNanos, r.accesses.get(), r.loadCostNanos, r.clockAtAccess));
+        byRef.put(r.ref, r);
+      }
+    }
+    EvictionPolicy.Candidate chosen = policy.victim(Collections.unmodifiableList(candidates));
+    policy.evicted(chosen);
+    return byRef.get(chosen.model());
+  }
+
+  // guarded by lock
+  private void demoteOrEvict(RegisteredModel v, String why) {
+    if (v.tier == Tier.ACTIVE && v.adapter instanceof TieredAdapter && !unified) {
+      TieredAdapter t = (TieredAdapter) v.adapter;
+      long deviceBytes = 0;
+      for (Map.Entry<String, Long> e : v.charged.entrySet()) {
+        if (!e.getKey().equals(Footprint.HOST)) {
+          deviceBytes += e.getValue();
+        }
+      }
+      Pool host = pools.get(Footprint.HOST);
+      if (deviceBytes > 0 && t.canDemote() && host != null && host.used + deviceBytes <= host.budget && v.tryRetire()) {
+        long start = System.nanoTime();
+        try {
+          t.demote();
+          uncharge(v);
+          charge(v, Map.of(Footprint.HOST, deviceBytes));
+          v.tier = Tier.WARM;
+          v.evictions++;
+          event(ModelEvent.Type.DEMOTED, v, Footprint.HOST, deviceBytes, System.nanoTime() - start, null);
+          changed.signalAll();
+          return;
+        } catch (RuntimeException e) {
+          log.warn("model {} failed to demote; unloading it instead", v.ref, e);
+        }
+        unloadRetired(v, why);
+        return;
+      }
+    }
+    evict(v, why);
+  }
+
+  /** Unloads {@code v} if it is idle. */
+  // guarded by lock
+  boolean evict(RegisteredModel v, String why) {
+    if (v.tier == Tier.WARM) {
+      // no READY bit while warm: unload directly
+      unloadRetired(v, why);
+      return true;
+    }
+    if (!v.tryRetire()) {
+      return false;
+    }
+    unloadRetired(v, why);
+    return true;
+  }
+
+  // guarded by lock
+  private void unloadRetired(RegisteredModel v, String why) {
+    long bytes = v.chargedBytes();
+    String poolName = v.charged.isEmpty() ? defaultPool : v.charged.keySet().iterator().next();
+    long start = System.nanoTime();
+    try {
+      v.adapter.unload();
+    } catch (RuntimeException e) {
+      log.warn("model {} failed to unload cleanly", v.ref, e);
+    }
+    uncharge(v);
+    resident.remove(v);
+    v.tier = Tier.COLD;
+    v.loadState = ModelState.REGISTERED;
+    v.evictions++;
+    v.pendingServes = 0;
+    log.debug("evicted {} ({})", v.ref, why);
+    event(ModelEvent.Type.EVICTED, v, poolName, bytes, System.nanoTime() - start, null);
+    changed.signalAll();
+  }
+
+  // guarded by lock
+  private void charge(RegisteredModel m, Map<String, Long> bytes) {
+    Map<String, Long> merged = new HashMap<>(m.charged);
+    for (Map.Entry<String, Long> e : bytes.entrySet()) {
+      Pool p = pool(e.getKey());
+      p.used += e.getValue();
+      p.holders.add(m);
+      merged.merge(e.getKey(), e.getValue(), Long::sum);
+    }
+    m.charged = Map.copyOf(merged);
+  }
+
+  // guarded by lock
+  private void uncharge(RegisteredModel m) {
+    for (Map.Entry<String, Long> e : m.charged.entrySet()) {
+      Pool p = pool(e.getKey());
+      p.used -= e.getValue();
+      p.holders.remove(m);
+    }
+    m.charged = Map.of();
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  /** Charges the expected footprint and starts one load (or promotion) on a loader thread. */
+  // guarded by lock
+  private void startLoad(RegisteredModel m, Map<String, Long> need, boolean promote) {
+    if (promote) {
+      uncharge(m); // the host copy is replaced by the device copy
+    }
+    charge(m, need);
+    resident.add(m);
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    m.loading = f;
+    m.loadState = ModelState.LOADING;
+    loader.execute(() -> runLoad(m, f, need, promote));
+  }
+
+  private void runLoad(RegisteredModel m, CompletableFuture<Void> f, Map<String, Long> reserved, boolean promote) {
+    lock.lock();
+    try {
+      if (m.loadWaiters == 0 && !m.pinned) {
+        // Every caller gave up before the load began: do not load at all.
+        uncharge(m);
+        resident.remove(m);
+        m.loading = null;
+        m.loadState = ModelState.REGISTERED;
+        m.tier = promote ? Tier.COLD : m.tier;
+        if (promote) {
+          try {
+            m.adapter.unload();
+          } catch (RuntimeException e) {
+            log.warn("model {} failed to unload cleanly", m.ref, e);
+          }
+        }
+        changed.signalAll();
+        f.completeExceptionally(new OverloadedException("load of '" + m.ref + "' cancelled: no caller waits for it", m.ref.id(), null));
+        log.debug("cancelled the load of {}: every caller had gone", m.ref);
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    long start = System.nanoTime();
+    RuntimeException failure = null;
+    try {
+      if (promote) {
+        ((TieredAdapter) m.adapter).promote();
+      } else {
+        m.adapter.load();
+      }
+    } catch (RuntimeException | LinkageError e) {
+      failure = e instanceof ModelMuxException
+          ? (ModelMuxException) e
+          : new ModelLoadException("model '" + m.ref + "' failed to load: " + e + "; check its files and settings, then retry", m.ref.id(), e);
+    }
+    long took = System.nanoTime() - start;
+    lock.lock();
+    try {
+      if (failure != null) {
+        uncharge(m);
+        resident.remove(m);
+        m.loading = null;
+        m.tier = Tier.COLD;
+        m.loadState = ModelState.FAILED;
+        changed.signalAll();
+        event(ModelEvent.Type.LOAD_FAILED, m, reserved.isEmpty() ? defaultPool : reserved.keySet().iterator().next(), 0, took, failure);
+        f.completeExceptionally(failure);
+        return;
+      }
+      Footprint measured = m.footprint();
+      Map<String, Long> actual = reserved;
+      if (measured.isMeasured()) {
+        Map<String, Long> byPool = new HashMap<>();
+        measured.bytesByPool().forEach((k, v) -> byPool.merge(poolName(k), v, Long::sum));
+        actual = Map.copyOf(byPool);
+        learned.put(m.ref, actual);
+      }
+      uncharge(m);
+      charge(m, actual);
+      m.loadCostNanos = took;
+      m.lastLoadTime = Duration.ofNanos(took);
+      m.loads++;
+      m.tier = Tier.ACTIVE;
+      m.loadState = ModelState.LOADED;
+      m.accesses.set(0);
+      m.lastUsedMillis = clock.millis();
+      m.lastAccessNanos = System.nanoTime();
+      m.pendingServes = m.loadWaiters;
+      m.protectedUntilMillis = clock.millis() + maxProtect.toMillis();
+      // A measured footprint larger than the estimate may push a pool over its budget:
+      // make room now, or give the memory back and let the callers wait with a better estimate.
+      boolean over = false;
+      for (Map.Entry<String, Long> e : actual.entrySet()) {
+        Pool p = pool(e.getKey());
+        if (p.used > p.budget) {
+          over = true;
+        }
+      }
+      if (over) {
+        uncharge(m);
+        boolean room = actual.entrySet().stream().allMatch(e -> e.getValue() <= pool(e.getKey()).budget) && makeRoom(actual, m);
+        charge(m, actual);
+        if (!room) {
+          log.warn("model {} measured {} after load, more than expected ({}); unloading it until memory frees",
+              m.ref, mib(sum(actual)), mib(sum(reserved)));
+          m.adapter.unload();
+          uncharge(m);
+          resident.remove(m);
+          m.tier = Tier.COLD;
+          m.loadState = ModelState.REGISTERED;
+          m.loading = null;
+          changed.signalAll();
+          f.complete(null); // callers retry admission with the learned size
+          return;
+        }
+      }
+      m.loading = null;
+      m.setReady();
+      changed.signalAll();
+      event(promote ? ModelEvent.Type.PROMOTED : ModelEvent.Type.LOADED, m,
+          actual.isEmpty() ? defaultPool : actual.keySet().iterator().next(), sum(actual), took, null);
+      if (m.loadWaiters == 0 && !m.pinned) {
+        // Every caller gave up while it loaded: the load is cancelled, the memory given back.
+        evict(m, "load cancelled: every caller had gone");
+      }
+    } finally {
+      lock.unlock();
+      flushEvents();
+    }
+    f.complete(null);
+  }
+
+  // ---- explicit operations -------------------------------------------------------------------
+
+  /** Loads {@code m} in the background; the future completes when it is resident. */
+  CompletableFuture<Void> preload(RegisteredModel m) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loader.execute(
+        () -> {
+          try {
+            if (acquire(m, null)) {
+              m.release();
+              idle(m);
+            }
+            done.complete(null);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+          }
+        });
+    return done;
+  }
+
+  /** Unloads {@code m} once its leases have returned; new requests wait and load it again. */
+  void unload(RegisteredModel m) {
+    lock.lock();
+    try {
+      while (m.loading != null) {
+        CompletableFuture<Void> f = m.loading;
+        lock.unlock();
+        try {
+          f.handle((v, e) -> null).get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          lock.lock();
+          return;
+        } catch (ExecutionException e) {
+          // handled above
+        }
+        lock.lock();
+      }
+      if (m.tier == Tier.COLD) {
+        return;
+      }
+      if (m.tier == Tier.WARM) {
+        unloadRetired(m, "unload");
+        return;
+      }
+      m.hold(true);
+      try {
+        while (m.inFlight() > 0) {
+          changed.awaitUninterruptibly();
+        }
+        evict(m, "unload");
+      } finally {
+        m.hold(false);
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+      flushEvents();
+    }
+  }
+
+  /** Forgets {@code m} after it drained: gives its memory back and closes its adapter. */
+  void remove(RegisteredModel m) {
+    lock.lock();
+    try {
+      while (m.loading != null) {
+        changed.awaitUninterruptibly(); // a load in progress finishes before the adapter closes
+      }
+      uncharge(m);
+      resident.remove(m);
+      m.tier = Tier.COLD;
+      try {
+        m.adapter.close();
+      } catch (RuntimeException e) {
+        log.warn("model {} failed to close cleanly", m.ref, e);
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Unloads idle models whose keep-alive has passed. Runs every second, and from tests. */
+  void sweep() {
+    lock.lock();
+    try {
+      long now = clock.millis();
+      for (RegisteredModel m : new ArrayList<>(resident)) {
+        Duration keep = keepAlive(m);
+        if (keep.isNegative() || m.pinned || m.loading != null || m.inFlight() > 0) {
+          continue;
+        }
+        if (now - m.lastUsedMillis >= keep.toMillis()) {
+          evict(m, "idle for keep_alive " + keep);
+        }
+      }
+    } finally {
+      lock.unlock();
+      flushEvents();
+    }
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      log.warn("keep-alive sweep failed", e);
+    }
+  }
+
+  Duration keepAlive(RegisteredModel m) {
+    return m.spec.keepAlive().orElse(defaultKeepAlive);
+  }
+
+  // ---- status and events ---------------------------------------------------------------------
+
+  List<PoolStatus> pools() {
+    lock.lock();
+    try {
+      List<PoolStatus> out = new ArrayList<>();
+      for (Pool p : pools.values()) {
+        List<ModelRef> refs = new ArrayList<>();
+        for (RegisteredModel m : p.holders) {
+          refs.add(m.ref);
+        }
+        out.add(new PoolStatus(p.name, p.budget, p.used, refs));
+      }
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns the pools a model is charged to, and the bytes. */
+  Map<String, Long> charged(RegisteredModel m) {
+    return m.charged;
+  }
+
+  private void event(ModelEvent.Type type, RegisteredModel m, String pool, long bytes, long nanos, @Nullable Throwable cause) {
+    ModelEvent e = new ModelEvent(type, m.ref, pool, bytes, Duration.ofNanos(nanos), clock.instant(), cause);
+    outbox.add(e);
+    if (type == ModelEvent.Type.LOAD_FAILED) {
+      log.warn("model {}: load failed after {} ms: {}", m.ref, nanos / 1_000_000, cause == null ? "" : cause.getMessage());
+    } else {
+      log.info("model {}: {} ({} in {}, {} ms)", m.ref, type.name().toLowerCase(java.util.Locale.ROOT), mib(bytes), pool, nanos / 1_000_000);
+    }
+  }
+
+  private void flushEvents() {
+    for (ModelEvent e; (e = outbox.poll()) != null; ) {
+      for (ModelEventListener l : listeners) {
+        try {
+          l.onEvent(e);
+        } catch (RuntimeException ex) {
+          log.warn("event listener {} failed on {}", l, e, ex);
+        }
+      }
+    }
+  }
+
+  private String describeUse() {
+    List<String> parts = new ArrayList<>();
+    for (Pool p : pools.values()) {
+      parts.add(p.name + ": " + mib(p.used) + " of " + mib(p.budget) + " used by " + names(p.holders));
+    }
+    return String.join("; ", parts);
+  }
+
+  private static String names(Set<RegisteredModel> models) {
+    if (models.isEmpty()) {
+      return "nothing";
+    }
+    List<String> out = new ArrayList<>();
+    for (RegisteredModel m : models) {
+      out.add(m.ref + (m.pinned ? " (pinned)" : m.inFlight() > 0 ? " (in use)" : ""));
+    }
+    return String.join(", ", out);
+  }
+
+  /** Formats a byte count for people: 512 B, 3.4 MiB, 2.0 GiB. */
+  static String mib(long bytes) {
+    if (bytes == Long.MAX_VALUE) {
+      return "unlimited";
+    }
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    if (bytes < (1L << 20)) {
+      return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+    if (bytes < (1L << 30)) {
+      return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+    return String.format(java.util.Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+  }
+
+  private static long sum(Map<String, Long> m) {
+    long s = 0;
+    for (long v : m.values()) {
+      s += v;
+    }
+    return s;
+  }
+
+  /** Stops the loader and keep-alive threads. Models are removed by the manager first. */
+  void close() {
+    sweeper.shutdownNow();
+    loader.shutdown();
+    try {
+      if (!loader.awaitTermination(30, TimeUnit.SECONDS)) {
+        loader.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      loader.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
