@@ -11,7 +11,7 @@ import java.util.Set;
  * load or call, so that a benchmark measures the manager and not a backend. Takes no options.
  * Registered explicitly by the benchmarks, not through {@link java.util.ServiceLoader}.
  */
-final class NoopModelFactory implements ModelFactory {
+public final class NoopModelFactory implements ModelFactory {
   /** The type this factory serves. */
   static final String TYPE = "noop";
 

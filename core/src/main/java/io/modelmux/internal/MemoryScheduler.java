@@ -191,20 +191,20 @@ public final class MemoryScheduler {
   /** Records a use of a leased model, for eviction order and keep-alive. Lock-free. */
   void touch(RegisteredModel m) {
     m.lastAccessNanos = System.nanoTime();
-    m.lastUsedMillis = clock.millis();
-    m.accesses.incrementAndGet();
+    m.accesses++;
     m.clockAtAccess = policy.clock();
   }
 
   /** Called when a model's last lease returned. Takes the lock only when someone may care. */
   void idle(RegisteredModel m) {
     m.lastUsedMillis = clock.millis();
-    if (waiting == 0 && keepAlive(m).compareTo(Duration.ZERO) != 0 && !m.isHeld()) {
+    long keep = keepAliveMillis(m);
+    if (waiting == 0 && keep != 0 && !m.isHeld()) {
       return;
     }
     lock.lock();
     try {
-      if (keepAlive(m).isZero() && !m.pinned && m.pendingServes == 0) {
+      if (keep == 0 && !m.pinned && m.pendingServes == 0) {
         evict(m, "keep_alive 0");
       }
       changed.signalAll();
@@ -511,7 +511,7 @@ public final class MemoryScheduler {
       if (r.spec.priority() == lowest) {
         long bytes = shortPool == null ? r.chargedBytes() : r.charged.getOrDefault(shortPool, 0L);
         candidates.add(
-            new EvictionPolicy.Candidate(r.ref, bytes, r.lastAccessNanos, r.accesses.get(), r.loadCostNanos, r.clockAtAccess));
+            new EvictionPolicy.Candidate(r.ref, bytes, r.lastAccessNanos, r.accesses, r.loadCostNanos, r.clockAtAccess));
         byRef.put(r.ref, r);
       }
     }
@@ -693,7 +693,7 @@ public final class MemoryScheduler {
       m.loads++;
       m.tier = Tier.ACTIVE;
       m.loadState = ModelState.LOADED;
-      m.accesses.set(0);
+      m.accesses = 0;
       m.lastUsedMillis = clock.millis();
       m.lastAccessNanos = System.nanoTime();
       m.pendingServes = m.loadWaiters;
@@ -853,6 +853,16 @@ public final class MemoryScheduler {
 
   Duration keepAlive(RegisteredModel m) {
     return m.spec.keepAlive().orElse(defaultKeepAlive);
+  }
+
+  private long keepAliveMillis(RegisteredModel m) {
+    long k = m.keepAliveMillis;
+    if (k == Long.MIN_VALUE) {
+      Duration d = keepAlive(m);
+      k = d.isNegative() ? -1 : d.toMillis();
+      m.keepAliveMillis = k;
+    }
+    return k;
   }
 
   // ---- status and events ---------------------------------------------------------------------

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,11 +43,16 @@ final class RegisteredModel {
 
   final LongAdder requests = new LongAdder();
   final LongAdder failures = new LongAdder();
-  final AtomicLong accesses = new AtomicLong();
-  volatile long lastAccessNanos = System.nanoTime();
+  // Written on every request without a fence: the scheduler reads them under its lock for
+  // eviction order and keep-alive, where a value a few nanoseconds stale does no harm. The
+  // access count is approximate for the same reason (a lost increment under a race).
+  long accesses;
+  long lastAccessNanos = System.nanoTime();
+  double clockAtAccess;
   volatile long lastUsedMillis = -1;
-  volatile double clockAtAccess;
   volatile boolean pinned;
+  /** The model's keep-alive in milliseconds (negative: forever), cached by the scheduler. */
+  long keepAliveMillis = Long.MIN_VALUE;
 
   // guarded by scheduler
   volatile Tier tier = Tier.COLD;
