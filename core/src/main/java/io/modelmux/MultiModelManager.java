@@ -180,14 +180,14 @@ public interface MultiModelManager extends AutoCloseable {
   void unload(String model);
 
   /**
-   * Pins a model: loads it (waiting for the load) and keeps it resident, never evicted, until
-   * {@link #unpin}.
+   * Pins a model: it is never evicted until {@link #unpin}, and it is loaded now in the
+   * background (as by {@link #preload}) if it is not resident.
    *
    * @param model an id, {@code id@version} or alias; not null
+   * @return a future that completes when the model is resident, or fails with the reason
    * @throws UnknownModelException if nothing is registered under that name
-   * @throws ModelMuxException if it cannot be loaded
    */
-  void pin(String model);
+  CompletableFuture<Void> pin(String model);
 
   /**
    * Unpins a model: it may be evicted again, and its keep-alive applies.

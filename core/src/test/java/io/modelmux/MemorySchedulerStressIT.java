@@ -162,7 +162,7 @@ class MemorySchedulerStressIT {
       } else if (op < 88) {
         manager.unload(model);
       } else if (op < 91) {
-        manager.pin(model);
+        manager.pin(model).handle((v, e) -> null); // loads in the background
       } else {
         manager.unpin(model);
       }

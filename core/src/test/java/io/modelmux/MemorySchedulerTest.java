@@ -167,7 +167,7 @@ class MemorySchedulerTest {
   @Test
   void should_give_up_waiting_for_memory_at_the_deadline_without_evicting_a_pinned_model() {
     manager = builder(budget(1_000), HOST_ONLY).model(echo("pinned", 600).build()).model(echo("other", 600).build()).build();
-    manager.pin("pinned");
+    manager.pin("pinned").join();
 
     GenerateRequest request =
         GenerateRequest.builder().model("other").prompt("x").deadline(Instant.now().plusMillis(200)).build();
@@ -282,7 +282,7 @@ class MemorySchedulerTest {
         .model(echo("liar", 100).option("measured_bytes", 700).build())
         .model(echo("other", 500).build())
         .build();
-    manager.pin("other");
+    manager.pin("other").join();
     long budget = 1_000; // the pinned model holds 500; the liar says 100 and measures 700
 
     GenerateRequest soon = GenerateRequest.builder().model("liar").prompt("x").deadline(Instant.now().plusMillis(300)).build();

@@ -480,12 +480,12 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   }
 
   @Override
-  public void pin(String model) {
+  public CompletableFuture<Void> pin(String model) {
     Objects.requireNonNull(model, "model");
     checkOpen();
     RegisteredModel m = find(model);
     m.pinned = true;
-    load(m.ref.toString());
+    return scheduler.preload(m);
   }
 
   @Override
