@@ -5,6 +5,7 @@ import io.modelmux.GenerateResponse;
 import io.modelmux.ModelMuxConfig;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
+import io.modelmux.PoolStatus;
 import io.modelmux.TokenStream;
 import io.modelmux.Usage;
 import java.io.IOException;
@@ -92,9 +93,12 @@ public final class Quickstart {
 
       section(out, "what ModelMux holds");
       for (ModelStatus s : models.models()) {
-        out.printf("  %-12s %-8s %6.1f MB %s  requests %d, loads %d%s%n",
-            s.ref(), s.state(), s.bytes() / 1e6, s.bytesMeasured() ? "measured " : "estimated",
+        out.printf("  %-12s %-8s %-6s %6.1f MB %s  requests %d, loads %d%s%n",
+            s.ref(), s.state(), s.tier(), s.bytes() / 1e6, s.bytesMeasured() ? "measured " : "estimated",
             s.requests(), s.loads(), s.aliases().isEmpty() ? "" : ", aliases " + s.aliases());
+      }
+      for (PoolStatus p : models.pools()) {
+        out.printf("  pool %-8s %6.1f MB used of %.1f MB budget%n", p.name(), p.usedBytes() / 1e6, p.budgetBytes() / 1e6);
       }
     }
   }
