@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * are decoded in batches by a {@link BatchQueue} (or in the caller's thread when
  * {@code max_batch_size} is 1).
  */
-final class DjlAdapter implements ModelAdapter {
+final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
   private static final Logger log = LoggerFactory.getLogger(DjlAdapter.class);
   private static final String CLASSPATH = "classpath:";
 
@@ -49,6 +49,7 @@ final class DjlAdapter implements ModelAdapter {
   private final Object lock = new Object();
   private volatile @Nullable Loaded loaded; // written under lock
   private volatile boolean closed;
+  private volatile boolean demoted;
   private volatile long estimate = -1;
 
   /** What load() made; everything here is freed by unload(). */
@@ -247,6 +248,7 @@ final class DjlAdapter implements ModelAdapter {
         return;
       }
       loaded = null;
+      demoted = false;
       if (l.queue != null) {
         l.queue.close();
       }
@@ -269,6 +271,47 @@ final class DjlAdapter implements ModelAdapter {
         log.debug("could not delete {}", dir, e);
       }
     }
+  }
+
+  @Override
+  public boolean canDemote() {
+    Loaded l = loaded;
+    return l != null && l.lm instanceof TinyLm && l.device.isGpu();
+  }
+
+  /**
+   * Parks the tiny LM's parameters in host memory, freeing the accelerator. TorchScript models
+   * cannot be moved this way (DJL offers no device move for a loaded TorchScript module): they
+   * are unloaded instead.
+   */
+  @Override
+  public void demote() {
+    synchronized (lock) {
+      Loaded l = loaded;
+      if (l == null || !(l.lm instanceof TinyLm) || demoted) {
+        throw new IllegalStateException("model '" + modelId + "' is not loaded on an accelerator");
+      }
+      ((TinyLm) l.lm).moveTo(Device.cpu());
+      demoted = true;
+      log.info("model {}: parameters parked in host memory", info.ref());
+    }
+  }
+
+  @Override
+  public void promote() {
+    synchronized (lock) {
+      Loaded l = loaded;
+      if (l == null || !demoted) {
+        throw new IllegalStateException("model '" + modelId + "' is not parked in host memory");
+      }
+      ((TinyLm) l.lm).moveTo(l.device);
+      demoted = false;
+    }
+  }
+
+  @Override
+  public boolean isDemoted() {
+    return demoted;
   }
 
   /** Returns the loaded model, or null; for tests that check what unload frees. */
@@ -367,6 +410,9 @@ final class DjlAdapter implements ModelAdapter {
   @Override
   public Footprint footprint() {
     Loaded l = loaded;
+    if (l != null && demoted) {
+      return Footprint.measured(Footprint.HOST, l.lm.parameterBytes());
+    }
     if (l != null) {
       return Footprint.measured(pool(l.device), l.lm.parameterBytes() + l.kvCacheBytes);
     }

@@ -55,8 +55,36 @@ final class TinyLm implements CausalLm {
     this.parameterBytes = bytes;
   }
 
-  /** Parameters cast to a narrower dtype than they were saved in, by parameter id. */
-  private final java.util.Map<String, NDArray> castParameters = new java.util.HashMap<>();
+  /**
+   * Parameter arrays that replace the ones DJL holds (which cannot take a new array once
+   * shaped), by parameter id: copies cast to a narrower dtype, or moved to another device.
+   * Written only while no decoder runs.
+   */
+  private final java.util.Map<String, NDArray> castParameters = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Moves every parameter to {@code device} (host memory to park the model, its accelerator to
+   * bring it back), freeing the copies it leaves. No decoder may run meanwhile.
+   */
+  void moveTo(Device device) {
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      String id = p.getValue().getId();
+      NDArray current = castParameters.getOrDefault(id, p.getValue().getArray());
+      if (current.getDevice().equals(device) && castParameters.containsKey(id)) {
+        continue;
+      }
+      NDArray moved = current.toDevice(device, true);
+      moved.attach(model.getNDManager());
+      castParameters.put(id, moved);
+      current.close();
+    }
+  }
+
+  /** Returns the device the parameters are on now. */
+  Device parameterDevice() {
+    Pair<String, Parameter> first = block.getParameters().get(0);
+    return castParameters.getOrDefault(first.getValue().getId(), first.getValue().getArray()).getDevice();
+  }
 
   /** Serves the cast parameters where there are any. */
   private final class CastParameterStore extends ParameterStore {

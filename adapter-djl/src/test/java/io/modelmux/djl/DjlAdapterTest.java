@@ -250,6 +250,17 @@ class DjlAdapterTest {
   }
 
   @Test
+  void should_offer_demotion_only_for_a_tiny_lm_on_an_accelerator() {
+    DjlAdapter a = (DjlAdapter) adapter(tiny());
+    assertThat(a.canDemote()).isFalse();
+    a.load();
+
+    assertThat(a.canDemote()).as("on CPU there is nowhere cheaper to park").isFalse();
+    assertThatThrownBy(a::promote).isInstanceOf(IllegalStateException.class);
+    assertThat(a.isDemoted()).isFalse();
+  }
+
+  @Test
   void should_refuse_an_empty_prompt_naming_the_model() {
     ModelAdapter a = adapter(tiny());
     a.load();

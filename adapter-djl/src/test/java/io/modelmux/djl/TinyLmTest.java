@@ -110,6 +110,24 @@ class TinyLmTest {
   }
 
   @Test
+  void should_compute_the_same_after_its_parameters_move_away_and_back() throws Exception {
+    TinyLm moving = TinyLm.load(dir.resolve("m"), config, Device.cpu(), DataType.FLOAT32, "t");
+    try (CausalLm.Decoder before = moving.start(List.of(new int[] {5, 6, 7}))) {
+      float[] expected = before.logits()[0];
+
+      moving.moveTo(Device.cpu()); // park (a copy in host memory)
+      moving.moveTo(Device.cpu()); // and back: on CPU the same device, so a no-op
+
+      try (CausalLm.Decoder after = moving.start(List.of(new int[] {5, 6, 7}))) {
+        assertThat(after.logits()[0]).containsExactly(expected, within(0f));
+      }
+      assertThat(moving.parameterDevice()).isEqualTo(Device.cpu());
+    } finally {
+      moving.close();
+    }
+  }
+
+  @Test
   void should_measure_its_parameter_bytes() {
     assertThat(lm.parameterBytes()).isEqualTo(config.parameterCount() * 4);
   }
