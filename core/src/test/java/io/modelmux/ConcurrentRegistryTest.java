@@ -2,14 +2,11 @@ package io.modelmux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.modelmux.spi.ModelAdapter;
-import io.modelmux.spi.ModelFactory;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.EchoAdapter;
-import io.modelmux.testing.EchoModelFactory;
+import io.modelmux.testing.RecordingEchoFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -28,32 +25,9 @@ class ConcurrentRegistryTest {
   private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(2);
   private static final List<String> STABLE = List.of("s0", "s1", "s2", "s3");
 
-  /** Echo factory that keeps every adapter it creates. */
-  static final class RecordingFactory implements ModelFactory {
-    final EchoModelFactory echo = new EchoModelFactory();
-    final ConcurrentLinkedQueue<EchoAdapter> adapters = new ConcurrentLinkedQueue<>();
-
-    @Override
-    public String type() {
-      return "echo";
-    }
-
-    @Override
-    public Set<String> optionKeys() {
-      return echo.optionKeys();
-    }
-
-    @Override
-    public ModelAdapter create(ModelSpec spec) {
-      EchoAdapter a = (EchoAdapter) echo.create(spec);
-      adapters.add(a);
-      return a;
-    }
-  }
-
   @Test
   void should_lose_and_misroute_no_request_while_models_come_and_go() throws Exception {
-    RecordingFactory factory = new RecordingFactory();
+    RecordingEchoFactory factory = new RecordingEchoFactory();
     MultiModelManager.Builder b =
         MultiModelManager.builder().environment(n -> null).factory(factory);
     for (String id : STABLE) {

@@ -3,18 +3,15 @@ package io.modelmux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelmux.spi.Accelerator;
-import io.modelmux.spi.ModelAdapter;
-import io.modelmux.spi.ModelFactory;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.EchoAdapter;
-import io.modelmux.testing.EchoModelFactory;
+import io.modelmux.testing.RecordingEchoFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,33 +30,10 @@ class MemorySchedulerStressIT {
   private static final int MODELS = 20;
   private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  /** Echo factory that keeps every adapter it creates. */
-  static final class Recording implements ModelFactory {
-    final EchoModelFactory echo = new EchoModelFactory();
-    final ConcurrentLinkedQueue<EchoAdapter> adapters = new ConcurrentLinkedQueue<>();
-
-    @Override
-    public String type() {
-      return "echo";
-    }
-
-    @Override
-    public Set<String> optionKeys() {
-      return echo.optionKeys();
-    }
-
-    @Override
-    public ModelAdapter create(ModelSpec spec) {
-      EchoAdapter a = (EchoAdapter) echo.create(spec);
-      adapters.add(a);
-      return a;
-    }
-  }
-
   @Test
   void should_keep_every_rule_under_random_concurrent_load() throws Exception {
     Random sizes = new Random(42);
-    Recording factory = new Recording();
+    RecordingEchoFactory factory = new RecordingEchoFactory();
     Hardware hardware = new Hardware(100_000, List.of(new Accelerator("cuda:0", "test GPU", 5_000, false)), false);
     MemoryConfig memory =
         new MemoryConfig(MemoryConfig.Amount.ofBytes(10_000), null, Duration.ofSeconds(2), -1, "gdsf",

@@ -12,7 +12,7 @@ import io.modelmux.spi.Completion;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
-import io.modelmux.spi.TokenSink;
+import io.modelmux.testing.RecordingSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,24 +53,6 @@ class DjlAdapterTest {
 
   private static GenerateRequest greedy(String prompt, int maxTokens) {
     return GenerateRequest.builder().prompt(prompt).temperature(0).maxTokens(maxTokens).build();
-  }
-
-  /** Collects streamed pieces. */
-  static final class Sink implements TokenSink {
-    final List<String> pieces = new ArrayList<>();
-
-    @Override
-    public synchronized void accept(String text) {
-      pieces.add(text);
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public void onCancel(Runnable action) {}
   }
 
   @Test
@@ -117,7 +99,7 @@ class DjlAdapterTest {
     String full = a.generate(greedy("The", 30)).text();
     assertThat(full.length()).isGreaterThan(6);
     String stop = full.substring(3, 6);
-    Sink sink = new Sink();
+    RecordingSink sink = new RecordingSink();
 
     Completion c = a.stream(greedy("The", 30).toBuilder().stop(stop).build(), sink);
 

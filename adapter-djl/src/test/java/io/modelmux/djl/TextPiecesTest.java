@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelmux.FinishReason;
 import io.modelmux.spi.Completion;
-import io.modelmux.spi.TokenSink;
+import io.modelmux.testing.RecordingSink;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,25 +59,7 @@ class TextPiecesTest {
     return out;
   }
 
-  /** A sink that records what it is sent. */
-  static final class Recording implements TokenSink {
-    final List<String> pieces = new ArrayList<>();
-
-    @Override
-    public void accept(String text) {
-      pieces.add(text);
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public void onCancel(Runnable action) {}
-  }
-
-  private static GenerationJob job(List<String> stops, int max, Recording sink) {
+  private static GenerationJob job(List<String> stops, int max, RecordingSink sink) {
     return new GenerationJob(new int[] {1}, new Sampler(0, 0, 1, 1), max, -1, stops, new ByteTokenizer().newDetokenizer(), sink);
   }
 
@@ -91,7 +73,7 @@ class TextPiecesTest {
 
   @Test
   void should_cut_at_a_stop_sequence_without_sending_any_of_it() {
-    Recording sink = new Recording();
+    RecordingSink sink = new RecordingSink();
     GenerationJob job = job(List.of("END", "\n\n"), 100, sink);
 
     feed(job, "to be ENor not ENDING");
@@ -105,7 +87,7 @@ class TextPiecesTest {
 
   @Test
   void should_send_held_text_that_never_became_a_stop_sequence_when_generation_ends() {
-    Recording sink = new Recording();
+    RecordingSink sink = new RecordingSink();
     GenerationJob job = job(List.of("END"), 5, sink);
 
     feed(job, "abcEN");
