@@ -668,6 +668,13 @@ public final class MemoryScheduler {
     lock.lock();
     try {
       if (failure != null) {
+        if (promote) {
+          try {
+            m.adapter.unload(); // the parked copy is of no use once the way back failed
+          } catch (RuntimeException e) {
+            log.warn("model {} failed to unload cleanly", m.ref, e);
+          }
+        }
         uncharge(m);
         resident.remove(m);
         m.loading = null;
