@@ -1,5 +1,6 @@
 package io.modelmux.djl;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +15,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -190,5 +193,15 @@ final class TinyLmBlock extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     Shape in = inputShapes[0];
     return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+  }
+
+  /**
+   * Loads the parameters into memory that libtorch owns (see {@link NativeArrayDecoder}), so that
+   * closing the model returns it at once instead of at the next garbage collection.
+   */
+  @Override
+  public void loadParameters(NDManager manager, DataInputStream is)
+      throws IOException, MalformedModelException {
+    super.loadParameters(NativeArrayDecoder.decodingInto(manager), is);
   }
 }

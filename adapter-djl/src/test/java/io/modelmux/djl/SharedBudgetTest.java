@@ -48,4 +48,24 @@ class SharedBudgetTest {
       assertThat(events).filteredOn(e -> e.type() == ModelEvent.Type.EVICTED).hasSize(5);
     }
   }
+
+  @Test
+  void should_return_the_budget_to_zero_after_load_unload_cycles() {
+    try (MultiModelManager manager =
+        MultiModelManager.builder()
+            .environment(n -> null)
+            .hardware(new Hardware(1L << 34, List.of(), false))
+            .memory(new MemoryConfig(MemoryConfig.Amount.ofBytes(6_000_000), null, null, -1, "lru", Map.of()))
+            .model(ModelSpec.builder("m", "djl").option("path", "classpath:/models/tiny-lm").option("max_batch_size", 1).device("cpu").build())
+            .build()) {
+      for (int i = 0; i < 20; i++) {
+        manager.generate(GenerateRequest.builder().model("m").prompt("A").temperature(0).maxTokens(4).build());
+        assertThat(manager.pools().get(0).usedBytes()).isPositive();
+        manager.unload("m");
+        assertThat(manager.pools().get(0).usedBytes()).isZero();
+      }
+      assertThat(manager.model("m").get().loads()).isEqualTo(20);
+      assertThat(manager.model("m").get().tier()).isEqualTo(Tier.COLD);
+    }
+  }
 }
