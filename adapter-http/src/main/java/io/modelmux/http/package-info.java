@@ -1,7 +1,8 @@
 /**
  * OpenAI-compatible backends (type {@code openai}): vLLM, TGI, Ollama's {@code /v1} and the
  * llama.cpp server, over {@code java.net.http}, with SSE streaming and replica load balancing.
- *
- * <p>This module holds only its build so far; the adapter arrives with the adapter-http issue.
+ * {@link io.modelmux.http.OpenAiModelFactory} is found through {@code META-INF/services}; the
+ * rest is package-private, and {@code io.modelmux.http.internal} holds the SSE parser that
+ * adapter-gemini shares.
  */
 package io.modelmux.http;

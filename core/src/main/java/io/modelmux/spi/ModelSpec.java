@@ -431,6 +431,9 @@ public final class ModelSpec {
   /** Keys whose values are never quoted in a message: they may hold credentials. */
   private static boolean isSecret(String key) {
     String k = key.toLowerCase(Locale.ROOT);
+    if (k.endsWith("_env")) {
+      return false; // names an environment variable, not its value
+    }
     return k.contains("key") || k.contains("token") || k.contains("secret") || k.contains("password")
         || k.contains("auth");
   }

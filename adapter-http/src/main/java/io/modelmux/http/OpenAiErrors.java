@@ -1,0 +1,179 @@
+package io.modelmux.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelmux.AuthenticationException;
+import io.modelmux.BackendException;
+import io.modelmux.InvalidRequestException;
+import io.modelmux.ModelMuxException;
+import io.modelmux.RateLimitedException;
+import io.modelmux.UnknownModelException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps what OpenAI-compatible servers answer on failure to ModelMux's exceptions, in one place:
+ * HTTP statuses, and the error bodies of each server (nested {@code {"error":{...}}}, flat
+ * {@code {"object":"error",...}}, {@code {"error":"text"}}, TGI's
+ * {@code {"error":..., "error_type":...}}, an empty body). Messages never contain the API key,
+ * nor the server's own text for authentication failures (it may quote part of the key).
+ */
+final class OpenAiErrors {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final int QUOTE_LIMIT = 200;
+
+  private OpenAiErrors() {}
+
+  /** Returns the exception for an HTTP error response. */
+  static ModelMuxException forStatus(
+      int status, byte[] body, @Nullable String retryAfter, @Nullable String retryAfterMs, String modelId, String serverModel, String where) {
+    String detail = message(body).orElse(null);
+    String quoted = detail != null ? detail : quote(body);
+    String type = errorType(body).orElse("");
+    if (status == 401 || status == 403) {
+      return new AuthenticationException(
+          "the server at " + where + " rejected the credentials for model '" + modelId + "' (HTTP " + status
+              + (type.isEmpty() ? "" : ", " + type) + "); check the API key (api_key or api_key_env)",
+          modelId, status, null, null);
+    }
+    if (status == 404) {
+      return new UnknownModelException(
+          "the server at " + where + " does not serve model '" + serverModel + "' (HTTP 404: " + quoted
+              + "); check the model's 'model' option against GET " + where + "/models",
+          serverModel, List.of(), null);
+    }
+    if (status == 429) {
+      Duration wait = retryAfter(retryAfter, retryAfterMs);
+      return new RateLimitedException(
+          "the server at " + where + " rate-limited model '" + modelId + "' (HTTP 429: " + quoted + ")"
+              + (wait != null ? "; retry after " + wait.toMillis() + " ms" : "; retry later"),
+          modelId, status, wait, null);
+    }
+    if (status == 400 || status == 413 || status == 422) {
+      return new InvalidRequestException(
+          "the server at " + where + " refused the request to model '" + modelId + "' (HTTP " + status + ": " + quoted
+              + ")" + (looksLikeContext(quoted) ? "; shorten the prompt or lower max tokens" : "; fix the request"),
+          modelId, status, null, null);
+    }
+    boolean retryable = status == 408 || status == 409 || status >= 500;
+    return new BackendException(
+        "the server at " + where + " failed the request to model '" + modelId + "' (HTTP " + status + ": " + quoted + ")"
+            + (retryable ? "; it may succeed if retried" : ""),
+        modelId, retryable, status, null, null, null);
+  }
+
+  /** Returns the exception for an error sent inside a 200 stream. */
+  static BackendException inStream(JsonNode error, String modelId, String where, String partial) {
+    String text = error.isTextual() ? error.asText() : error.path("message").asText(error.toString());
+    int code = error.path("code").isInt() ? error.path("code").asInt() : -1;
+    return new BackendException(
+        "the server at " + where + " reported an error in the middle of the stream for model '" + modelId + "': "
+            + clip(text) + "; the text received so far is kept in partialText()",
+        modelId, true, code, null, partial, null);
+  }
+
+  /** Returns the exception for a body that is not what the protocol promises. */
+  static BackendException malformed(String what, byte[] body, String modelId, String where, @Nullable Throwable cause) {
+    return new BackendException(
+        "the server at " + where + " sent " + what + " for model '" + modelId + "': " + quote(body), modelId, false, cause);
+  }
+
+  static Optional<String> message(byte[] body) {
+    JsonNode root = parse(body);
+    if (root == null) {
+      return Optional.empty();
+    }
+    JsonNode error = root.path("error");
+    if (error.isObject() && error.path("message").isTextual()) {
+      return Optional.of(clip(error.path("message").asText())); // OpenAI, vLLM, Ollama, llama.cpp
+    }
+    if (error.isTextual()) {
+      return Optional.of(clip(error.asText())); // TGI, older servers
+    }
+    if (root.path("message").isTextual()) {
+      return Optional.of(clip(root.path("message").asText())); // flat {"object":"error",...}
+    }
+    if (root.path("detail").isTextual()) {
+      return Optional.of(clip(root.path("detail").asText()));
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> errorType(byte[] body) {
+    JsonNode root = parse(body);
+    if (root == null) {
+      return Optional.empty();
+    }
+    JsonNode error = root.path("error");
+    for (JsonNode n : List.of(error.path("code"), error.path("type"), root.path("error_type"), root.path("type"))) {
+      if (n.isTextual() && !n.asText().isBlank()) {
+        return Optional.of(n.asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static @Nullable JsonNode parse(byte[] body) {
+    if (body.length == 0) {
+      return null;
+    }
+    try {
+      JsonNode n = JSON.readTree(body);
+      return n != null && n.isObject() ? n : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static boolean looksLikeContext(String text) {
+    String t = text.toLowerCase(Locale.ROOT);
+    return t.contains("context") || t.contains("maximum") && t.contains("token") || t.contains("too long");
+  }
+
+  /** Returns at most 200 bytes of a body, as text, for a message. */
+  static String quote(byte[] body) {
+    if (body.length == 0) {
+      return "an empty body";
+    }
+    int n = Math.min(body.length, QUOTE_LIMIT);
+    String s = new String(body, 0, n, StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' ');
+    return "'" + s + (body.length > n ? "…' (" + body.length + " bytes)" : "'");
+  }
+
+  private static String clip(String s) {
+    return s.length() <= QUOTE_LIMIT ? s : s.substring(0, QUOTE_LIMIT) + "…";
+  }
+
+  /** Parses {@code Retry-After} (seconds or an HTTP date) or {@code retry-after-ms}. */
+  static @Nullable Duration retryAfter(@Nullable String header, @Nullable String millisHeader) {
+    if (millisHeader != null) {
+      try {
+        return Duration.ofMillis((long) Double.parseDouble(millisHeader.strip()));
+      } catch (NumberFormatException e) {
+        // fall through to Retry-After
+      }
+    }
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    String h = header.strip();
+    try {
+      return Duration.ofMillis((long) (Double.parseDouble(h) * 1000));
+    } catch (NumberFormatException e) {
+      try {
+        Duration d = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME));
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (DateTimeParseException ex) {
+        return null;
+      }
+    }
+  }
+}
