@@ -256,6 +256,9 @@ final class OpenAiAdapter implements ModelAdapter {
         }
         lastByte[0] = System.nanoTime();
         for (SseEvent event : parser.feed(buf, 0, n)) {
+          if (sink.isCancelled()) {
+            return state.completion(text, FinishReason.CANCELLED);
+          }
           handle(event, state, sink, replica, text);
           if (state.done) {
             break;

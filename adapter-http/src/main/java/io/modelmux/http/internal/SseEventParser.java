@@ -118,7 +118,7 @@ public final class SseEventParser {
       i++;
       if (b == CR) {
         if (i == end) {
-          crPending = false;
+          crPending = true;
         } else if (bytes[i] == LF) {
           i++;
         }
