@@ -41,9 +41,13 @@ public final class Quickstart {
         + (configFile != null ? configFile : "models.yaml (bundled)"));
     try (MultiModelManager models = MultiModelManager.builder().config(config).build()) {
       for (ModelStatus s : models.models()) {
+        if (!s.type().equals("djl")) {
+          out.printf("  %-12s %-6s remote: not contacted by the quickstart%n", s.ref(), s.type());
+          continue;
+        }
         long start = System.nanoTime();
         models.load(s.ref().toString());
-        out.printf("  %-12s %-5s loaded in %4d ms %s%n", s.ref(), s.type(),
+        out.printf("  %-12s %-6s loaded in %4d ms %s%n", s.ref(), s.type(),
             (System.nanoTime() - start) / 1_000_000, s.isDefault() ? "(default)" : "");
       }
 

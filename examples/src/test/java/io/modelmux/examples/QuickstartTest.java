@@ -17,7 +17,8 @@ class QuickstartTest {
 
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(out)
-        .contains("2 models from models.yaml (bundled)")
+        .contains("3 models from models.yaml (bundled)")
+        .contains("llama-8b@latest openai remote: not contacted")
         .contains("[served by tiny-lm@1, LENGTH: 120 tokens")
         .contains("[served by tiny-lm@2, LENGTH: 120 tokens")
         .contains("tokens/s over 4 requests")

@@ -26,7 +26,7 @@ class SampleConfigTest {
     assertThat(config.defaultModel()).contains("tiny-lm");
     assertThat(config.models())
         .extracting(m -> m.ref() + " " + m.type())
-        .containsExactly("tiny-lm@1 djl", "tiny-lm@2 djl");
+        .containsExactly("tiny-lm@1 djl", "tiny-lm@2 djl", "llama-8b@latest openai");
     ModelSpec tiny = config.models().get(0);
     assertThat(tiny.options()).containsEntry("path", "classpath:/models/tiny-lm");
     assertThat(tiny.tags()).containsExactly("chat");
@@ -48,7 +48,7 @@ class SampleConfigTest {
         MultiModelManager.builder().config(SAMPLE).environment(name -> null).build()) {
       assertThat(manager.models())
           .extracting(s -> s.ref().toString())
-          .containsExactly("tiny-lm@1", "tiny-lm@2");
+          .containsExactly("tiny-lm@1", "tiny-lm@2", "llama-8b@latest");
       assertThat(manager.resolve("prod").version()).isEqualTo("1");
     }
   }
