@@ -212,6 +212,22 @@ class OpenAiAdapterTest {
   }
 
   @Test
+  void should_give_up_on_a_server_that_does_not_start_answering() {
+    server.on("/v1/chat/completions", ex -> {
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
+      FakeServer.send(ex, 200, "application/json", fixture("openai/vllm_chat_completion.json"));
+    });
+
+    assertThatThrownBy(() -> adapter(spec().option("first_byte_timeout", "300ms")).stream(GenerateRequest.of("Hi"), new RecordingSink()))
+        .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.isRetryable()).isTrue())
+        .hasMessageContaining("did not answer")
+        .hasMessageContaining("300 ms");
+    assertThatThrownBy(() -> adapter(spec().option("total_timeout", "300ms")).generate(GenerateRequest.of("Hi")))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("did not answer");
+  }
+
+  @Test
   void should_close_the_connection_when_the_stream_is_cancelled() {
     byte[] body = fixture("openai/chat_stream_openai_text_usage.sse");
     server.on("/v1/chat/completions", FakeServer.sse(body, 40, 100));
