@@ -12,6 +12,7 @@ import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
 import io.modelmux.Usage;
 import io.modelmux.http.internal.SseEvent;
+import io.modelmux.http.internal.HttpTransport;
 import io.modelmux.http.internal.SseEventParser;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
@@ -22,22 +23,14 @@ import io.modelmux.spi.ModelInfo;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -52,9 +45,7 @@ final class OpenAiAdapter implements ModelAdapter {
   private final OpenAiSettings settings;
   private final String modelId;
   private final ReplicaSet replicas;
-  private final Object lock = new Object();
-  private volatile @Nullable HttpClient client; // guarded by lock for writes
-  private volatile @Nullable ScheduledExecutorService watchdog;
+  private final HttpTransport transport;
   private volatile boolean closed;
 
   OpenAiAdapter(ModelRef ref, OpenAiSettings settings) {
@@ -62,6 +53,7 @@ final class OpenAiAdapter implements ModelAdapter {
     this.settings = settings;
     this.modelId = ref.id();
     this.replicas = new ReplicaSet(settings.baseUrls(), settings.maxFailures(), settings.ejectFor(), System::nanoTime);
+    this.transport = new HttpTransport(modelId, settings.connectTimeout(), settings.httpVersion());
   }
 
   @Override
@@ -71,51 +63,27 @@ final class OpenAiAdapter implements ModelAdapter {
 
   @Override
   public void load() {
-    synchronized (lock) {
-      checkOpen();
-      if (client != null) {
-        return;
-      }
-      client =
-          HttpClient.newBuilder()
-              .version(settings.httpVersion())
-              .connectTimeout(settings.connectTimeout())
-              .followRedirects(HttpClient.Redirect.NORMAL)
-              .build();
-      watchdog =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "modelmux-http-" + modelId + "-timeouts");
-                t.setDaemon(true);
-                return t;
-              });
-    }
+    checkOpen();
+    transport.start();
   }
 
   @Override
   public void unload() {
-    synchronized (lock) {
-      client = null; // idle connections close with the client
-      ScheduledExecutorService w = watchdog;
-      watchdog = null;
-      if (w != null) {
-        w.shutdownNow();
-      }
-    }
+    transport.stop();
   }
 
   @Override
   public boolean isLoaded() {
-    return client != null;
+    return transport.isStarted();
   }
 
   @Override
   public Completion generate(GenerateRequest request) {
-    HttpClient c = loadedClient();
+    checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
     boolean failed = false;
     try {
-      HttpResponse<byte[]> response = send(c, replica, body(request, false), HttpResponse.BodyHandlers.ofByteArray(), true);
+      HttpResponse<byte[]> response = send(replica, body(request, false), HttpResponse.BodyHandlers.ofByteArray(), true);
       if (response.statusCode() / 100 != 2) {
         failed = response.statusCode() >= 500 || response.statusCode() == 408;
         throw error(response.statusCode(), response.body(), response.headers(), replica);
@@ -131,13 +99,13 @@ final class OpenAiAdapter implements ModelAdapter {
 
   @Override
   public Completion stream(GenerateRequest request, TokenSink sink) {
-    HttpClient c = loadedClient();
+    checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
     boolean failed = false;
     StringBuilder text = new StringBuilder();
     try {
       HttpResponse<InputStream> response =
-          send(c, replica, body(request, true), HttpResponse.BodyHandlers.ofInputStream(), false);
+          send(replica, body(request, true), HttpResponse.BodyHandlers.ofInputStream(), false);
       if (response.statusCode() / 100 != 2) {
         byte[] body;
         try (InputStream in = response.body()) {
@@ -159,12 +127,12 @@ final class OpenAiAdapter implements ModelAdapter {
 
   // ---- transport -------------------------------------------------------------------------------
 
-  private <T> HttpResponse<T> send(
-      HttpClient c, ReplicaSet.Replica replica, byte[] body, HttpResponse.BodyHandler<T> handler, boolean whole) {
+  private <T> HttpResponse<T> send(ReplicaSet.Replica replica, byte[] body, HttpResponse.BodyHandler<T> handler, boolean whole) {
     URI uri = URI.create(replica.baseUrl + (settings.chat() ? "/chat/completions" : "/completions"));
+    Duration timeout = whole ? settings.totalTimeout() : settings.firstByteTimeout();
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri)
-            .timeout(whole ? settings.totalTimeout() : settings.firstByteTimeout())
+            .timeout(timeout)
             .header("Content-Type", "application/json")
             .header("Accept", whole ? "application/json" : "text/event-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -172,28 +140,7 @@ final class OpenAiAdapter implements ModelAdapter {
       b.header("Authorization", "Bearer " + settings.apiKey());
     }
     settings.headers().forEach(b::header);
-    try {
-      return c.send(b.build(), handler);
-    } catch (HttpConnectTimeoutException e) {
-      throw new BackendException(
-          "could not connect to " + replica + " for model '" + modelId + "' within " + settings.connectTimeout().toMillis()
-              + " ms; is the server up?", modelId, true, e);
-    } catch (HttpTimeoutException e) {
-      throw new BackendException(
-          "the server at " + replica + " did not answer for model '" + modelId + "' within "
-              + (whole ? settings.totalTimeout() : settings.firstByteTimeout()).toMillis() + " ms; it may be overloaded",
-          modelId, true, e);
-    } catch (ConnectException e) {
-      throw new BackendException(
-          "could not connect to " + replica + " for model '" + modelId + "' (" + e.getMessage() + "); is the server up?",
-          modelId, true, e);
-    } catch (IOException e) {
-      throw new BackendException(
-          "the connection to " + replica + " failed for model '" + modelId + "': " + e, modelId, true, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BackendException("interrupted while calling " + replica + " for model '" + modelId + "'", modelId, false, e);
-    }
+    return transport.send(b.build(), handler, replica.toString(), timeout);
   }
 
   private ModelMuxException error(int status, byte[] body, java.net.http.HttpHeaders headers, ReplicaSet.Replica replica) {
@@ -206,29 +153,12 @@ final class OpenAiAdapter implements ModelAdapter {
   private Completion readStream(InputStream in, TokenSink sink, ReplicaSet.Replica replica, StringBuilder text) {
     SseEventParser parser = new SseEventParser();
     StreamState state = new StreamState();
-    AtomicBoolean timedOut = new AtomicBoolean();
+    HttpTransport.Watch watch = transport.watch(in, settings.idleTimeout(), settings.totalTimeout());
     AtomicBoolean cancelled = new AtomicBoolean();
-    long start = System.nanoTime();
-    long[] lastByte = {start};
-    ScheduledExecutorService w = watchdog;
-    ScheduledFuture<?> guard = null;
-    if (w != null) {
-      long every = Math.max(10, Math.min(settings.idleTimeout().toMillis(), 1000) / 4);
-      guard =
-          w.scheduleAtFixedRate(
-              () -> {
-                long now = System.nanoTime();
-                if (now - lastByte[0] > settings.idleTimeout().toNanos() || now - start > settings.totalTimeout().toNanos()) {
-                  timedOut.set(true);
-                  closeQuietly(in);
-                }
-              },
-              every, every, TimeUnit.MILLISECONDS);
-    }
     sink.onCancel(
         () -> {
           cancelled.set(true);
-          closeQuietly(in); // closes the connection: the server stops generating
+          HttpTransport.closeQuietly(in); // closes the connection: the server stops generating
         });
     byte[] buf = new byte[8192];
     try (in) {
@@ -240,7 +170,7 @@ final class OpenAiAdapter implements ModelAdapter {
           if (cancelled.get()) {
             return state.completion(text, FinishReason.CANCELLED);
           }
-          if (timedOut.get()) {
+          if (watch.timedOut()) {
             throw timeout(replica, text);
           }
           throw new BackendException(
@@ -254,7 +184,7 @@ final class OpenAiAdapter implements ModelAdapter {
           }
           break;
         }
-        lastByte[0] = System.nanoTime();
+        watch.touch();
         for (SseEvent event : parser.feed(buf, 0, n)) {
           if (sink.isCancelled()) {
             return state.completion(text, FinishReason.CANCELLED);
@@ -271,14 +201,12 @@ final class OpenAiAdapter implements ModelAdapter {
     } catch (IOException e) {
       // closing the stream failed; what was read stands
     } finally {
-      if (guard != null) {
-        guard.cancel(false);
-      }
+      watch.close();
     }
     if (cancelled.get()) {
       return state.completion(text, FinishReason.CANCELLED);
     }
-    if (timedOut.get() && !state.done) {
+    if (watch.timedOut() && !state.done) {
       throw timeout(replica, text);
     }
     if (!state.done && state.finish == null) {
@@ -476,8 +404,7 @@ final class OpenAiAdapter implements ModelAdapter {
   /** Asks every replica's {@code GET /models}; costs no tokens. */
   @Override
   public Health health() {
-    HttpClient c = client;
-    if (closed || c == null) {
+    if (closed || !transport.isStarted()) {
       return Health.unknown(closed ? "closed" : "not loaded");
     }
     List<String> down = new ArrayList<>();
@@ -488,15 +415,13 @@ final class OpenAiAdapter implements ModelAdapter {
       }
       settings.headers().forEach(b::header);
       try {
-        HttpResponse<Void> response = c.send(b.build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> response =
+            transport.send(b.build(), HttpResponse.BodyHandlers.discarding(), r.toString(), settings.connectTimeout());
         if (response.statusCode() / 100 != 2) {
           down.add(r + " (HTTP " + response.statusCode() + ")");
         }
-      } catch (IOException e) {
-        down.add(r + " (" + e.getClass().getSimpleName() + ")");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return Health.unknown("interrupted");
+      } catch (BackendException e) {
+        down.add(r + " (" + (e.getCause() == null ? "failed" : e.getCause().getClass().getSimpleName()) + ")");
       }
     }
     if (down.isEmpty()) {
@@ -512,32 +437,13 @@ final class OpenAiAdapter implements ModelAdapter {
 
   @Override
   public void close() {
-    synchronized (lock) {
-      unload();
-      closed = true;
-    }
-  }
-
-  private HttpClient loadedClient() {
-    checkOpen();
-    HttpClient c = client;
-    if (c == null) {
-      throw new IllegalStateException("model '" + modelId + "' is not loaded");
-    }
-    return c;
+    unload();
+    closed = true;
   }
 
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("model '" + modelId + "' is closed");
-    }
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // the stream is being abandoned
     }
   }
 
