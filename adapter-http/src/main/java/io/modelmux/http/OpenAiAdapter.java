@@ -128,7 +128,7 @@ final class OpenAiAdapter implements ModelAdapter {
   // ---- transport -------------------------------------------------------------------------------
 
   private <T> HttpResponse<T> send(ReplicaSet.Replica replica, byte[] body, HttpResponse.BodyHandler<T> handler, boolean whole) {
-    URI uri = URI.create(replica.baseUrl + (settings.chat() ? "/chat/completions" : "/completions"));
+    URI uri = settings.chat() ? replica.chat : replica.completions;
     Duration timeout = whole ? settings.totalTimeout() : settings.firstByteTimeout();
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri)
@@ -409,7 +409,7 @@ final class OpenAiAdapter implements ModelAdapter {
     }
     List<String> down = new ArrayList<>();
     for (ReplicaSet.Replica r : replicas.all()) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(r.baseUrl + "/models")).timeout(settings.connectTimeout()).GET();
+      HttpRequest.Builder b = HttpRequest.newBuilder(r.models).timeout(settings.connectTimeout()).GET();
       if (settings.apiKey() != null) {
         b.header("Authorization", "Bearer " + settings.apiKey());
       }

@@ -18,6 +18,10 @@ final class ReplicaSet {
   /** One server. */
   static final class Replica {
     final URI baseUrl;
+    /** The endpoints under this base URL, built once. */
+    final URI chat;
+    final URI completions;
+    final URI models;
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     volatile boolean ejected;
@@ -25,6 +29,9 @@ final class ReplicaSet {
 
     Replica(URI baseUrl) {
       this.baseUrl = baseUrl;
+      this.chat = URI.create(baseUrl + "/chat/completions");
+      this.completions = URI.create(baseUrl + "/completions");
+      this.models = URI.create(baseUrl + "/models");
     }
 
     @Override
