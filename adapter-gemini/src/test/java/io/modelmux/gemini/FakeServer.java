@@ -1,0 +1,196 @@
+package io.modelmux.gemini;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for Gemini in the adapter's tests: each path answers
+ * with what the test set, byte for byte, and the server keeps what it was sent (method, URI with
+ * its query, headers, body). Responses may be sent in chunks with pauses, or cut off.
+ */
+final class FakeServer implements AutoCloseable {
+  static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+  private static final String BODY = "fake-server.request-body";
+
+  /** One way to answer. */
+  interface Answer {
+    void answer(HttpExchange exchange) throws IOException;
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+  final List<String> methods = new CopyOnWriteArrayList<>();
+  final List<URI> uris = new CopyOnWriteArrayList<>();
+  final List<String> bodies = new CopyOnWriteArrayList<>();
+  final List<Map<String, List<String>>> headers = new CopyOnWriteArrayList<>();
+  final AtomicInteger requests = new AtomicInteger();
+  /** Set when a streamed answer could not write because the client had gone. */
+  volatile boolean clientWentAway;
+
+  FakeServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "fake-gemini");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext(
+        "/",
+        exchange -> {
+          methods.add(exchange.getRequestMethod());
+          uris.add(exchange.getRequestURI());
+          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          exchange.setAttribute(BODY, body);
+          bodies.add(body);
+          headers.add(Map.copyOf(exchange.getRequestHeaders()));
+          requests.incrementAndGet();
+          Answer a = answers.get(exchange.getRequestURI().getPath());
+          try {
+            if (a == null) {
+              send(exchange, 404, "application/json", "{\"error\":\"no such path\"}".getBytes(StandardCharsets.UTF_8));
+            } else {
+              a.answer(exchange);
+            }
+          } catch (Cut e) {
+            // the connection is dropped: fewer bytes than the Content-Length promised
+          } catch (IOException e) {
+            clientWentAway = true;
+          } finally {
+            exchange.close(); // after a cut, this drops the connection
+          }
+        });
+    server.start();
+  }
+
+  /** Returns the root URL, as the adapter's base_url takes it: http://127.0.0.1:PORT. */
+  String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  FakeServer on(String path, Answer answer) {
+    answers.put(path, answer);
+    return this;
+  }
+
+  /** Returns the last request's body. */
+  String lastBody() {
+    return bodies.get(bodies.size() - 1);
+  }
+
+  /** Returns the body of the request {@code ex} answers. */
+  static String requestBody(HttpExchange ex) {
+    return (String) ex.getAttribute(BODY);
+  }
+
+  static byte[] fixture(String name) {
+    try {
+      return Files.readAllBytes(FIXTURES.resolve(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Answer json(int status, String fixture) {
+    return ex -> send(ex, status, "application/json", fixture(fixture));
+  }
+
+  static Answer body(int status, String contentType, byte[] body) {
+    return ex -> send(ex, status, contentType, body);
+  }
+
+  static Answer body(int status, String contentType, String body) {
+    return body(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Streams {@code body} as text/event-stream in pieces of {@code chunk} bytes, pausing between. */
+  static Answer sse(byte[] body, int chunk, long pauseMillis) {
+    return ex -> {
+      ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      for (int i = 0; i < body.length; i += chunk) {
+        out.write(body, i, Math.min(chunk, body.length - i));
+        out.flush();
+        if (pauseMillis > 0) {
+          LockSupport.parkNanos(pauseMillis * 1_000_000);
+        }
+      }
+    };
+  }
+
+  static Answer sse(String body, int chunk) {
+    return sse(body.getBytes(StandardCharsets.UTF_8), chunk, 0);
+  }
+
+  /**
+   * Streams {@code body} cut right after every CR, pausing between the pieces so that each CRLF
+   * arrives split over two reads.
+   */
+  static Answer sseSplitAfterEachCr(byte[] body, long pauseMillis) {
+    return ex -> {
+      ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      int from = 0;
+      for (int i = 0; i < body.length; i++) {
+        if (body[i] == '\r' || i == body.length - 1) {
+          out.write(body, from, i + 1 - from);
+          out.flush();
+          from = i + 1;
+          LockSupport.parkNanos(pauseMillis * 1_000_000);
+        }
+      }
+    };
+  }
+
+  /** Sends the first {@code cutAt} bytes of {@code body} as a stream, then drops the connection. */
+  static Answer cut(byte[] body, int cutAt) {
+    return ex -> {
+      ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+      ex.sendResponseHeaders(200, body.length); // promise all of it, send part, then close
+      ex.getResponseBody().write(body, 0, cutAt);
+      ex.getResponseBody().flush();
+      throw new Cut();
+    };
+  }
+
+  /** Ends an answer early on purpose. */
+  static final class Cut extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+    ex.getResponseHeaders().add("Content-Type", contentType);
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      ex.getResponseBody().write(body);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
