@@ -1,5 +1,6 @@
 package io.modelmux.gemini;
 
+import io.modelmux.http.testing.FakeServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelmux.GenerateRequest;
@@ -63,7 +64,7 @@ class GeminiAdapterContractTest extends ModelAdapterContractTest {
     return new GeminiModelFactory(name -> null)
         .create(
             ModelSpec.builder("remote-gemini", "gemini")
-                .option("base_url", server.baseUrl())
+                .option("base_url", server.root())
                 .option("model", "gemini-test")
                 .option("api_key", "contract-test-key")
                 .build());

@@ -1,6 +1,7 @@
 package io.modelmux.gemini;
 
-import static io.modelmux.gemini.FakeServer.fixture;
+import io.modelmux.http.testing.FakeServer;
+import static io.modelmux.http.testing.FakeServer.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +60,7 @@ class GeminiAdapterTest {
 
   private ModelSpec.Builder spec() {
     return ModelSpec.builder("flash", "gemini")
-        .option("base_url", server.baseUrl())
+        .option("base_url", server.root())
         .option("model", "gemini-test")
         .option("api_key", KEY);
   }

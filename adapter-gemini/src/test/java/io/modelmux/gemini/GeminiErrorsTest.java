@@ -1,5 +1,6 @@
 package io.modelmux.gemini;
 
+import io.modelmux.http.testing.FakeServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class GeminiErrorsTest {
         (GeminiAdapter)
             new GeminiModelFactory(name -> name.equals("GEMINI_API_KEY") ? KEY : null)
                 .create(
-                    ModelSpec.builder("flash", "gemini").option("base_url", server.baseUrl()).option("model", "gemini-test").build());
+                    ModelSpec.builder("flash", "gemini").option("base_url", server.root()).option("model", "gemini-test").build());
     adapters.add(a);
     a.load();
     return a;

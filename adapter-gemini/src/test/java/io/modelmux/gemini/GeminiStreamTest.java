@@ -1,6 +1,7 @@
 package io.modelmux.gemini;
 
-import static io.modelmux.gemini.FakeServer.fixture;
+import io.modelmux.http.testing.FakeServer;
+import static io.modelmux.http.testing.FakeServer.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -56,7 +57,7 @@ class GeminiStreamTest {
 
   private ModelSpec.Builder spec() {
     return ModelSpec.builder("flash", "gemini")
-        .option("base_url", server.baseUrl())
+        .option("base_url", server.root())
         .option("model", "gemini-test")
         .option("api_key", KEY);
   }
@@ -318,7 +319,7 @@ class GeminiStreamTest {
     assertThat(c.finishReason()).isEqualTo(FinishReason.CANCELLED);
     assertThat(pieces).hasSize(1);
     assertThat(c.text()).isEqualTo(pieces.get(0));
-    FakeServerAwait.until(() -> server.clientWentAway);
+    FakeServer.awaitUntil(() -> server.clientWentAway);
   }
 
   @Test

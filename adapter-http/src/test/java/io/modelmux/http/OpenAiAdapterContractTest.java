@@ -1,5 +1,6 @@
 package io.modelmux.http;
 
+import io.modelmux.http.testing.FakeServer;
 import io.modelmux.GenerateRequest;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
@@ -50,7 +51,7 @@ class OpenAiAdapterContractTest extends ModelAdapterContractTest {
   @Override
   protected ModelAdapter createAdapter() {
     return new OpenAiModelFactory()
-        .create(ModelSpec.builder("remote", "openai").option("base_url", server.baseUrl()).option("model", "m").build());
+        .create(ModelSpec.builder("remote", "openai").option("base_url", server.openAiBaseUrl()).option("model", "m").build());
   }
 
   @Override

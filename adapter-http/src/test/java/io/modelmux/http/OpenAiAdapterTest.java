@@ -1,6 +1,7 @@
 package io.modelmux.http;
 
-import static io.modelmux.http.FakeServer.fixture;
+import io.modelmux.http.testing.FakeServer;
+import static io.modelmux.http.testing.FakeServer.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,7 +51,7 @@ class OpenAiAdapterTest {
   }
 
   private ModelSpec.Builder spec() {
-    return ModelSpec.builder("llama", "openai").option("base_url", server.baseUrl()).option("model", "served-llama");
+    return ModelSpec.builder("llama", "openai").option("base_url", server.openAiBaseUrl()).option("model", "served-llama");
   }
 
   private ModelAdapter adapter(ModelSpec.Builder spec) {
@@ -256,7 +257,7 @@ class OpenAiAdapterTest {
     Completion c = adapter().stream(GenerateRequest.of("Hi"), sink);
 
     assertThat(c.finishReason()).isEqualTo(FinishReason.CANCELLED);
-    FakeServerAwait.until(() -> server.clientWentAway);
+    FakeServer.awaitUntil(() -> server.clientWentAway);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.modelmux.http;
 
+import io.modelmux.http.testing.FakeServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelmux.BackendException;
@@ -39,7 +40,7 @@ class ReplicaConcurrencyTest {
           new OpenAiModelFactory()
               .create(
                   ModelSpec.builder("llama", "openai")
-                      .option("replicas", List.of(a.baseUrl(), b.baseUrl(), bad.baseUrl()))
+                      .option("replicas", List.of(a.openAiBaseUrl(), b.openAiBaseUrl(), bad.openAiBaseUrl()))
                       .option("http_version", "1.1")
                       .option("max_failures", 2)
                       .build());

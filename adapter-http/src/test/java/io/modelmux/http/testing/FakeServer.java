@@ -1,4 +1,4 @@
-package io.modelmux.gemini;
+package io.modelmux.http.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -25,32 +25,32 @@ import java.util.concurrent.locks.LockSupport;
  * with what the test set, byte for byte, and the server keeps what it was sent (method, URI with
  * its query, headers, body). Responses may be sent in chunks with pauses, or cut off.
  */
-final class FakeServer implements AutoCloseable {
-  static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+public final class FakeServer implements AutoCloseable {
+  public static final Path FIXTURES = Path.of("src/test/resources/fixtures");
   private static final String BODY = "fake-server.request-body";
 
   /** One way to answer. */
-  interface Answer {
+  public interface Answer {
     void answer(HttpExchange exchange) throws IOException;
   }
 
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, Answer> answers = new ConcurrentHashMap<>();
-  final List<String> methods = new CopyOnWriteArrayList<>();
-  final List<URI> uris = new CopyOnWriteArrayList<>();
-  final List<String> bodies = new CopyOnWriteArrayList<>();
-  final List<Map<String, List<String>>> headers = new CopyOnWriteArrayList<>();
-  final AtomicInteger requests = new AtomicInteger();
+  public final List<String> methods = new CopyOnWriteArrayList<>();
+  public final List<URI> uris = new CopyOnWriteArrayList<>();
+  public final List<String> bodies = new CopyOnWriteArrayList<>();
+  public final List<Map<String, List<String>>> headers = new CopyOnWriteArrayList<>();
+  public final AtomicInteger requests = new AtomicInteger();
   /** Set when a streamed answer could not write because the client had gone. */
-  volatile boolean clientWentAway;
+  public volatile boolean clientWentAway;
 
-  FakeServer() throws IOException {
+  public FakeServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     executor =
         Executors.newCachedThreadPool(
             r -> {
-              Thread t = new Thread(r, "fake-gemini");
+              Thread t = new Thread(r, "fake-server");
               t.setDaemon(true);
               return t;
             });
@@ -83,27 +83,43 @@ final class FakeServer implements AutoCloseable {
     server.start();
   }
 
-  /** Returns the root URL, as the adapter's base_url takes it: http://127.0.0.1:PORT. */
-  String baseUrl() {
+  /** Returns the server's root URL, http://127.0.0.1:PORT (Gemini's base_url takes this). */
+  public String root() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  FakeServer on(String path, Answer answer) {
+  /** Returns the base URL as OpenAI clients take it: http://127.0.0.1:PORT/v1. */
+  public String openAiBaseUrl() {
+    return root() + "/v1";
+  }
+
+  /** Waits up to 10 s for a condition that a server thread sets. */
+  public static void awaitUntil(java.util.function.BooleanSupplier condition) {
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("condition not met within 10 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+    }
+  }
+
+  public FakeServer on(String path, Answer answer) {
     answers.put(path, answer);
     return this;
   }
 
   /** Returns the last request's body. */
-  String lastBody() {
+  public String lastBody() {
     return bodies.get(bodies.size() - 1);
   }
 
   /** Returns the body of the request {@code ex} answers. */
-  static String requestBody(HttpExchange ex) {
+  public static String requestBody(HttpExchange ex) {
     return (String) ex.getAttribute(BODY);
   }
 
-  static byte[] fixture(String name) {
+  public static byte[] fixture(String name) {
     try {
       return Files.readAllBytes(FIXTURES.resolve(name));
     } catch (IOException e) {
@@ -111,20 +127,20 @@ final class FakeServer implements AutoCloseable {
     }
   }
 
-  static Answer json(int status, String fixture) {
+  public static Answer json(int status, String fixture) {
     return ex -> send(ex, status, "application/json", fixture(fixture));
   }
 
-  static Answer body(int status, String contentType, byte[] body) {
+  public static Answer body(int status, String contentType, byte[] body) {
     return ex -> send(ex, status, contentType, body);
   }
 
-  static Answer body(int status, String contentType, String body) {
+  public static Answer body(int status, String contentType, String body) {
     return body(status, contentType, body.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Streams {@code body} as text/event-stream in pieces of {@code chunk} bytes, pausing between. */
-  static Answer sse(byte[] body, int chunk, long pauseMillis) {
+  public static Answer sse(byte[] body, int chunk, long pauseMillis) {
     return ex -> {
       ex.getResponseHeaders().add("Content-Type", "text/event-stream");
       ex.sendResponseHeaders(200, 0);
@@ -139,7 +155,7 @@ final class FakeServer implements AutoCloseable {
     };
   }
 
-  static Answer sse(String body, int chunk) {
+  public static Answer sse(String body, int chunk) {
     return sse(body.getBytes(StandardCharsets.UTF_8), chunk, 0);
   }
 
@@ -147,7 +163,7 @@ final class FakeServer implements AutoCloseable {
    * Streams {@code body} cut right after every CR, pausing between the pieces so that each CRLF
    * arrives split over two reads.
    */
-  static Answer sseSplitAfterEachCr(byte[] body, long pauseMillis) {
+  public static Answer sseSplitAfterEachCr(byte[] body, long pauseMillis) {
     return ex -> {
       ex.getResponseHeaders().add("Content-Type", "text/event-stream");
       ex.sendResponseHeaders(200, 0);
@@ -165,7 +181,7 @@ final class FakeServer implements AutoCloseable {
   }
 
   /** Sends the first {@code cutAt} bytes of {@code body} as a stream, then drops the connection. */
-  static Answer cut(byte[] body, int cutAt) {
+  public static Answer cut(byte[] body, int cutAt) {
     return ex -> {
       ex.getResponseHeaders().add("Content-Type", "text/event-stream");
       ex.sendResponseHeaders(200, body.length); // promise all of it, send part, then close
@@ -176,11 +192,11 @@ final class FakeServer implements AutoCloseable {
   }
 
   /** Ends an answer early on purpose. */
-  static final class Cut extends IOException {
+  public static final class Cut extends IOException {
     private static final long serialVersionUID = 1L;
   }
 
-  static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+  public static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
     ex.getResponseHeaders().add("Content-Type", contentType);
     ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     if (body.length > 0) {
