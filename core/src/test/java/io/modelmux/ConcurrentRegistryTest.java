@@ -69,7 +69,7 @@ class ConcurrentRegistryTest {
 
     assertThat(unexpected).isEmpty();
     assertThat(answered.get() + refused.get()).isEqualTo(submitted.get());
-    assertThat(answered.get()).isGreaterThan(1000);
+    assertThat(answered.get()).as("requests answered: the manager made progress").isGreaterThan(200);
     assertThat(registrations.get()).isPositive();
     assertThat(unregistrations.get()).isPositive();
     for (EchoAdapter a : factory.adapters) {

@@ -96,7 +96,7 @@ class MemorySchedulerStressIT {
 
     assertThat(broken).isEmpty();
     assertThat(completed.get() + refused.get()).isEqualTo(submitted.get());
-    assertThat(completed.get()).isGreaterThan(1_000);
+    assertThat(completed.get()).as("requests completed: the scheduler made progress").isGreaterThan(200);
     for (EchoAdapter a : factory.adapters) {
       assertThat(a.servedWhileUnloaded).as("requests served while not loaded").hasValue(0);
     }

@@ -262,14 +262,13 @@ class MemorySchedulerTest {
   @Test
   void should_preload_in_the_background_without_blocking_other_models() throws Exception {
     manager = builder(budget(10_000), HOST_ONLY)
-        .model(echo("slow", 100).option("load_delay", "500ms").build())
+        .model(echo("slow", 100).option("load_delay", "2s").build())
         .model(echo("fast", 100).build())
         .build();
 
     CompletableFuture<Void> preload = manager.preload("slow");
-    long start = System.nanoTime();
     assertThat(ask("fast")).isEqualTo("fast@latest: hi");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(400));
+    assertThat(preload).as("the other model was served while this one still loaded").isNotDone();
 
     preload.get(10, TimeUnit.SECONDS);
     assertThat(status("slow").tier()).isEqualTo(Tier.ACTIVE);
