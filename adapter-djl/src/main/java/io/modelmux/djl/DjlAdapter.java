@@ -3,7 +3,6 @@ package io.modelmux.djl;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
-import io.modelmux.ChatMessage;
 import io.modelmux.GenerateOptions;
 import io.modelmux.GenerateRequest;
 import io.modelmux.InvalidRequestException;
@@ -16,6 +15,7 @@ import io.modelmux.spi.Footprint;
 import io.modelmux.spi.Health;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelInfo;
+import io.modelmux.spi.PromptText;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.io.InputStream;
@@ -358,7 +358,7 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
   }
 
   private GenerationJob job(Loaded l, GenerateRequest request, @Nullable TokenSink sink) {
-    int[] prompt = l.tokenizer.encode(promptText(request));
+    int[] prompt = l.tokenizer.encode(PromptText.of(request));
     if (prompt.length == 0) {
       throw new InvalidRequestException(
           "model '" + modelId + "' got an empty prompt; it needs at least one token to continue",
@@ -383,19 +383,6 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     return new GenerationJob(
         prompt, sampler, o.maxTokens().orElse(settings.maxTokens()), eos, o.stop(),
         l.tokenizer.newDetokenizer(), sink);
-  }
-
-  /** Renders chat messages as a plain transcript for a model that has no chat template. */
-  static String promptText(GenerateRequest request) {
-    if (request.prompt().isPresent()) {
-      return request.prompt().get();
-    }
-    StringBuilder sb = new StringBuilder();
-    for (ChatMessage m : request.messages()) {
-      sb.append(m.role().name().charAt(0)).append(m.role().name().substring(1).toLowerCase(java.util.Locale.ROOT))
-          .append(": ").append(m.content()).append('\n');
-    }
-    return sb.append("Assistant:").toString();
   }
 
   @Override

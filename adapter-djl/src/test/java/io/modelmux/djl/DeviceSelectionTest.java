@@ -68,6 +68,5 @@ class DeviceSelectionTest {
         new DjlDeviceProbe(() -> { throw new UnsatisfiedLinkError("no cudart"); }, i -> 0L, false, 0);
 
     assertThat(probe.probe()).isEmpty();
-    assertThat(new DjlDeviceProbe().probe()).allSatisfy(a -> assertThat(a.device()).isNotBlank());
   }
 }

@@ -136,17 +136,6 @@ class DjlAdapterTest {
   }
 
   @Test
-  void should_serve_chat_messages_as_a_transcript() {
-    assertThat(
-            DjlAdapter.promptText(
-                GenerateRequest.builder()
-                    .message(io.modelmux.ChatMessage.system("Be brief."))
-                    .message(io.modelmux.ChatMessage.user("Hi"))
-                    .build()))
-        .isEqualTo("System: Be brief.\nUser: Hi\nAssistant:");
-  }
-
-  @Test
   void should_estimate_before_load_and_measure_after_and_free_on_unload() {
     ModelAdapter a = adapter(tiny().option("max_batch_size", 2));
     TinyLmConfig config = TinyLm.readConfig(model, "tiny");

@@ -20,6 +20,7 @@ import io.modelmux.spi.Footprint;
 import io.modelmux.spi.Health;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelInfo;
+import io.modelmux.spi.PromptText;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.io.InputStream;
@@ -315,7 +316,7 @@ final class OpenAiAdapter implements ModelAdapter {
         }
       }
     } else {
-      body.put("prompt", Transcript.render(request));
+      body.put("prompt", PromptText.of(request));
     }
     GenerateOptions o = request.options();
     o.maxTokens().ifPresent(n -> body.put("max_tokens", n));
@@ -444,23 +445,6 @@ final class OpenAiAdapter implements ModelAdapter {
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("model '" + modelId + "' is closed");
-    }
-  }
-
-  /** Renders chat messages as one prompt for {@code endpoint: completions}. */
-  static final class Transcript {
-    private Transcript() {}
-
-    static String render(GenerateRequest request) {
-      if (request.prompt().isPresent()) {
-        return request.prompt().get();
-      }
-      StringBuilder sb = new StringBuilder();
-      for (ChatMessage m : request.messages()) {
-        String role = m.role().name();
-        sb.append(role.charAt(0)).append(role.substring(1).toLowerCase(Locale.ROOT)).append(": ").append(m.content()).append('\n');
-      }
-      return sb.append("Assistant:").toString();
     }
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -62,27 +60,20 @@ class GeminiCliTest {
     server.stop(0);
   }
 
-  private static String[] run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = ModelMuxCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new String[] {Integer.toString(exit), out.toString(), err.toString()};
-  }
-
   @Test
   void should_serve_one_request_from_gemini() {
-    String[] r = run("run", "--config", config.toString(), "--model", "gem", "--prompt", "Hi");
+    ModelMuxCliTest.Result r = ModelMuxCliTest.run("run", "--config", config.toString(), "--model", "gem", "--prompt", "Hi");
 
-    assertThat(r[0]).as(r[2]).isEqualTo("0");
-    assertThat(r[1]).isEqualTo("Fair morrow" + System.lineSeparator());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("Fair morrow" + System.lineSeparator());
     assertThat(keySeen).isEqualTo("test-key");
   }
 
   @Test
   void should_stream_from_gemini() {
-    String[] r = run("run", "--config", config.toString(), "--model", "gem", "--prompt", "Hi", "--stream");
+    ModelMuxCliTest.Result r = ModelMuxCliTest.run("run", "--config", config.toString(), "--model", "gem", "--prompt", "Hi", "--stream");
 
-    assertThat(r[0]).as(r[2]).isEqualTo("0");
-    assertThat(r[1]).isEqualTo("Fair morrow" + System.lineSeparator());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("Fair morrow" + System.lineSeparator());
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -60,26 +58,19 @@ class RemoteModelCliTest {
     server.stop(0);
   }
 
-  private static String[] run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = ModelMuxCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new String[] {Integer.toString(exit), out.toString(), err.toString()};
-  }
-
   @Test
   void should_serve_one_request_from_an_openai_compatible_server() {
-    String[] r = run("run", "--config", config.toString(), "--model", "remote", "--prompt", "Hi");
+    ModelMuxCliTest.Result r = ModelMuxCliTest.run("run", "--config", config.toString(), "--model", "remote", "--prompt", "Hi");
 
-    assertThat(r[0]).isEqualTo("0");
-    assertThat(r[1]).isEqualTo("Good morrow" + System.lineSeparator());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("Good morrow" + System.lineSeparator());
   }
 
   @Test
   void should_stream_from_an_openai_compatible_server() {
-    String[] r = run("run", "--config", config.toString(), "--model", "remote", "--prompt", "Hi", "--stream");
+    ModelMuxCliTest.Result r = ModelMuxCliTest.run("run", "--config", config.toString(), "--model", "remote", "--prompt", "Hi", "--stream");
 
-    assertThat(r[0]).isEqualTo("0");
-    assertThat(r[1]).isEqualTo("Good morrow" + System.lineSeparator());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("Good morrow" + System.lineSeparator());
   }
 }
