@@ -1,5 +1,6 @@
 package io.modelmux;
 
+import io.modelmux.spi.MessageText;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -63,7 +64,7 @@ public class ConfigException extends ModelMuxException {
       sb.append(location).append(": ");
     }
     if (path != null && !path.isEmpty()) {
-      sb.append(path).append(": ");
+      sb.append(MessageText.clip(path)).append(": ");
     }
     return sb.append(problem).toString();
   }

@@ -1,5 +1,6 @@
 package io.modelmux;
 
+import io.modelmux.spi.MessageText;
 import java.util.Objects;
 
 /**
@@ -26,7 +27,7 @@ public record ModelRef(String id, String version) {
     Objects.requireNonNull(text, "text");
     int at = text.indexOf('@');
     if (at <= 0 || at == text.length() - 1) {
-      throw new IllegalArgumentException("model reference must be id@version, got '" + text + "'");
+      throw new IllegalArgumentException("model reference must be id@version, got " + MessageText.quote(text));
     }
     return new ModelRef(text.substring(0, at), text.substring(at + 1));
   }
@@ -37,18 +38,26 @@ public record ModelRef(String id, String version) {
     return id + "@" + version;
   }
 
+  /** The longest id or version: names stand in every message, log line and metric tag. */
+  public static final int MAX_LENGTH = 256;
+
   static void checkPart(String value, String name) {
     Objects.requireNonNull(value, name);
     if (value.isBlank()) {
       throw new IllegalArgumentException("model " + name + " must not be blank");
     }
+    if (value.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException(
+          "model " + name + " must be at most " + MAX_LENGTH + " characters, got " + value.length() + ": "
+              + MessageText.quote(value));
+    }
     if (value.indexOf('@') >= 0) {
       throw new IllegalArgumentException(
-          "model " + name + " must not contain '@' (it separates id and version): '" + value + "'");
+          "model " + name + " must not contain '@' (it separates id and version): " + MessageText.quote(value));
     }
     if (!value.strip().equals(value)) {
       throw new IllegalArgumentException(
-          "model " + name + " must not start or end with whitespace: '" + value + "'");
+          "model " + name + " must not start or end with whitespace: " + MessageText.quote(value));
     }
   }
 }

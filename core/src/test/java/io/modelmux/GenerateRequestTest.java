@@ -106,6 +106,15 @@ class GenerateRequestTest {
   }
 
   @Test
+  void should_refuse_a_model_id_longer_than_256_characters_without_printing_it_whole() {
+    assertThat(new ModelRef("i".repeat(256), "1").id()).hasSize(256);
+    assertThatThrownBy(() -> new ModelRef("i".repeat(1_000_000), "1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most 256 characters, got 1000000")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400));
+  }
+
+  @Test
   void should_give_exceptions_their_context() {
     RateLimitedException limited =
         new RateLimitedException("slow down", "m", 429, Duration.ofSeconds(3), null);

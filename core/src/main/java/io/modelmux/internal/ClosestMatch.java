@@ -6,6 +6,9 @@ import java.util.Optional;
 
 /** Finds the name closest to a misspelt one, for "did you mean" hints. Error paths only. */
 public final class ClosestMatch {
+  /** Names longer than this get no hint. */
+  private static final int MAX_LENGTH = 256;
+
   private ClosestMatch() {}
 
   /**
@@ -14,10 +17,16 @@ public final class ClosestMatch {
    * other.
    */
   public static Optional<String> find(String wanted, Collection<String> candidates) {
+    if (wanted.length() > MAX_LENGTH) {
+      return Optional.empty(); // not a misspelling; and the distance would cost length squared
+    }
     String w = wanted.toLowerCase(Locale.ROOT);
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
+      if (c.length() > MAX_LENGTH) {
+        continue;
+      }
       String lc = c.toLowerCase(Locale.ROOT);
       int d = distance(w, lc);
       boolean close = d <= Math.max(1, Math.max(w.length(), lc.length()) / 3);

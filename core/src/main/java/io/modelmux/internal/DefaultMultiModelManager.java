@@ -17,6 +17,7 @@ import io.modelmux.UnknownModelException;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.Footprint;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
 import io.modelmux.spi.ModelSpec;
@@ -357,7 +358,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       return (ModelMuxException) e;
     }
     if (model == null) {
-      return new ModelMuxException("request failed: " + e, e);
+      return new ModelMuxException("request failed: " + MessageText.escape(e.toString()), e);
     }
     return adapterBug(model, e);
   }
@@ -365,8 +366,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private static BackendException adapterBug(RegisteredModel model, RuntimeException e) {
     return new BackendException(
         "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName()
-            + ") failed with an undocumented exception: " + e + "; report this to its authors",
-        model.ref.id(), false, e);
+            + ") failed with an undocumented exception: " + MessageText.escape(model.spec.secrets().redact(e.toString()))
+            + "; report this to its authors",
+        model.ref.id(), false, model.spec.secrets().scrub(e));
   }
 
   private static OverloadedException rejected(GenerateRequest request, RejectedExecutionException e) {

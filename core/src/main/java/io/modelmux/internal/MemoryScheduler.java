@@ -13,6 +13,7 @@ import io.modelmux.ModelState;
 import io.modelmux.OverloadedException;
 import io.modelmux.PoolStatus;
 import io.modelmux.Tier;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.Accelerator;
 import io.modelmux.spi.EvictionPolicy;
 import io.modelmux.spi.Footprint;
@@ -326,7 +327,9 @@ public final class MemoryScheduler {
       if (cause instanceof ModelMuxException) {
         throw (ModelMuxException) cause;
       }
-      throw new ModelLoadException("model '" + m.ref + "' failed to load: " + cause, m.ref.id(), cause);
+      throw new ModelLoadException(
+          "model '" + m.ref + "' failed to load: " + MessageText.escape(m.spec.secrets().redact(String.valueOf(cause))),
+          m.ref.id(), cause == null ? null : m.spec.secrets().scrub(cause));
     }
     lock.lock();
   }
@@ -662,7 +665,10 @@ public final class MemoryScheduler {
     } catch (RuntimeException | LinkageError e) {
       failure = e instanceof ModelMuxException
           ? (ModelMuxException) e
-          : new ModelLoadException("model '" + m.ref + "' failed to load: " + e + "; check its files and settings, then retry", m.ref.id(), e);
+          : new ModelLoadException(
+              "model '" + m.ref + "' failed to load: " + MessageText.escape(m.spec.secrets().redact(e.toString()))
+                  + "; check its files and settings, then retry",
+              m.ref.id(), m.spec.secrets().scrub(e));
     }
     long took = System.nanoTime() - start;
     lock.lock();

@@ -4,6 +4,7 @@ import io.modelmux.ConfigException;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelRef;
 import io.modelmux.UnknownModelException;
+import io.modelmux.spi.MessageText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -213,7 +214,7 @@ final class ModelRegistry {
       msg.append("alias '").append(name).append("' points to '").append(dangling)
           .append("', which is not registered any more; register it or re-point the alias");
     } else {
-      msg.append("unknown model '").append(name).append("'");
+      msg.append("unknown model ").append(MessageText.quote(name));
       if (closest != null) {
         msg.append("; did you mean '").append(closest).append("'?");
       }

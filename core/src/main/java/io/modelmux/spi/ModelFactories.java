@@ -243,7 +243,7 @@ public final class ModelFactories {
 
   private UnknownModelTypeException unknownType(String type, ModelSpec spec) {
     List<String> known = List.copyOf(types());
-    StringBuilder msg = new StringBuilder("no model factory for type '").append(type).append("'");
+    StringBuilder msg = new StringBuilder("no model factory for type ").append(MessageText.quote(type));
     if (spec != null) {
       msg.append(" of model '").append(spec.id()).append("'");
     }
@@ -262,7 +262,7 @@ public final class ModelFactories {
         msg.toString(),
         type,
         known,
-        spec == null ? null : spec.location().orElse(null),
+        spec == null ? null : spec.locationOf("type").orElse(null),
         spec == null ? null : spec.path() + ".type",
         spec == null ? null : spec.id());
   }

@@ -56,6 +56,7 @@ public final class ModelSpec {
   private final @Nullable Duration keepAlive;
   private final @Nullable ConfigLocation location;
   private final String path;
+  private final Secrets secrets;
 
   private ModelSpec(Builder b) {
     this.ref = new ModelRef(b.id, b.version);
@@ -72,6 +73,7 @@ public final class ModelSpec {
     this.keepAlive = b.keepAlive;
     this.location = b.location;
     this.path = b.path == null ? "model '" + b.id + "'" : b.path;
+    this.secrets = collectSecrets(options);
   }
 
   /**
@@ -177,6 +179,18 @@ public final class ModelSpec {
     return Optional.ofNullable(location);
   }
 
+  /**
+   * Returns where the value of {@code key} was written (an option, or a common key such as
+   * {@code type}), else where the spec was written, when it came from a file.
+   *
+   * @param key the key; not null
+   * @return the location of its value, or of the spec
+   */
+  public Optional<ConfigLocation> locationOf(String key) {
+    Objects.requireNonNull(key, "key");
+    return Optional.ofNullable(optionLocations.getOrDefault(key, location));
+  }
+
   // ---- typed option accessors -------------------------------------------------------------
 
   /**
@@ -190,7 +204,7 @@ public final class ModelSpec {
       return Optional.empty();
     }
     if (v instanceof List || v instanceof Map) {
-      throw optionError(key, "must be a single value, not " + describe(v));
+      throw optionError(key, "must be a single value, not " + describe(key, v));
     }
     return Optional.of(v.toString());
   }
@@ -244,10 +258,10 @@ public final class ModelSpec {
       try {
         return OptionalLong.of(Long.parseLong(((String) v).strip()));
       } catch (NumberFormatException e) {
-        throw optionError(key, "must be a whole number, got " + describe(v));
+        throw optionError(key, "must be a whole number, got " + describe(key, v));
       }
     }
-    throw optionError(key, "must be a whole number, got " + describe(v));
+    throw optionError(key, "must be a whole number, got " + describe(key, v));
   }
 
   /**
@@ -267,10 +281,10 @@ public final class ModelSpec {
       try {
         return OptionalDouble.of(Double.parseDouble(((String) v).strip()));
       } catch (NumberFormatException e) {
-        throw optionError(key, "must be a number, got " + describe(v));
+        throw optionError(key, "must be a number, got " + describe(key, v));
       }
     }
-    throw optionError(key, "must be a number, got " + describe(v));
+    throw optionError(key, "must be a number, got " + describe(key, v));
   }
 
   /**
@@ -292,7 +306,7 @@ public final class ModelSpec {
         return Optional.of(Boolean.parseBoolean(s));
       }
     }
-    throw optionError(key, "must be true or false, got " + describe(v));
+    throw optionError(key, "must be true or false, got " + describe(key, v));
   }
 
   /**
@@ -307,7 +321,7 @@ public final class ModelSpec {
       return Optional.empty();
     }
     if (v instanceof List || v instanceof Map || v instanceof Boolean) {
-      throw optionError(key, "must be " + Quantities.DURATION_FORMS + ", got " + describe(v));
+      throw optionError(key, "must be " + Quantities.DURATION_FORMS + ", got " + describe(key, v));
     }
     try {
       return Optional.of(Quantities.parseDuration(v.toString()));
@@ -327,7 +341,7 @@ public final class ModelSpec {
       return OptionalLong.empty();
     }
     if (v instanceof List || v instanceof Map || v instanceof Boolean) {
-      throw optionError(key, "must be " + Quantities.SIZE_FORMS + ", got " + describe(v));
+      throw optionError(key, "must be " + Quantities.SIZE_FORMS + ", got " + describe(key, v));
     }
     try {
       return OptionalLong.of(Quantities.parseBytes(v.toString()));
@@ -350,7 +364,7 @@ public final class ModelSpec {
     List<String> out = new ArrayList<>(items.size());
     for (Object item : items) {
       if (item == null || item instanceof List || item instanceof Map) {
-        throw optionError(key, "must be a list of single values, got " + describe(item));
+        throw optionError(key, "must be a list of single values, got " + describe(key, item));
       }
       out.add(item.toString());
     }
@@ -368,14 +382,14 @@ public final class ModelSpec {
       return Map.of();
     }
     if (!(v instanceof Map)) {
-      throw optionError(key, "must be a map of names to values, got " + describe(v));
+      throw optionError(key, "must be a map of names to values, got " + describe(key, v));
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
       Object value = e.getValue();
       if (value == null || value instanceof List || value instanceof Map) {
         throw optionError(
-            key, "must map names to single values; '" + e.getKey() + "' maps to " + describe(value));
+            key, "must map names to single values; " + MessageText.quote(String.valueOf(e.getKey())) + " maps to " + describe(key, value));
       }
       out.put(String.valueOf(e.getKey()), value.toString());
     }
@@ -393,12 +407,8 @@ public final class ModelSpec {
   public ConfigException optionError(String key, String problem) {
     Objects.requireNonNull(key, "key");
     ConfigLocation where = optionLocations.getOrDefault(key, location);
-    Object value = options.get(key);
-    if (isSecret(key) && value != null && !value.toString().isEmpty()) {
-      problem = problem.replace(value.toString(), "(value hidden)");
-    }
     return new ConfigException(
-        "option '" + key + "' of model '" + ref.id() + "' " + problem,
+        "option " + MessageText.quote(key) + " of model '" + ref.id() + "' " + secrets.redact(problem),
         where,
         path + "." + key,
         ref.id(),
@@ -415,7 +425,7 @@ public final class ModelSpec {
    */
   public ConfigException specError(String problem, @Nullable Throwable cause) {
     return new ConfigException(
-        "model '" + ref.id() + "': " + problem, location, path, ref.id(), cause);
+        "model '" + ref.id() + "': " + secrets.redact(problem), location, path, ref.id(), cause != null ? secrets.scrub(cause) : null);
   }
 
   /** Returns the key path of this spec in its source, such as {@code models[2]}. */
@@ -428,17 +438,72 @@ public final class ModelSpec {
     return options.get(key);
   }
 
-  /** Keys whose values are never quoted in a message: they may hold credentials. */
-  private static boolean isSecret(String key) {
-    String k = key.toLowerCase(Locale.ROOT);
-    if (k.endsWith("_env")) {
-      return false; // names an environment variable, not its value
+  /**
+   * Returns whether option {@code key} holds a secret, whose values are never quoted in a
+   * message and are blanked wherever else they appear ({@link #secrets()}): {@code headers}, and
+   * every key whose last word (words are separated by {@code _}, {@code -} or {@code .}) is
+   * {@code key}, {@code token}, {@code secret}, {@code password}, {@code passwd},
+   * {@code credentials}, {@code authorization}, {@code auth}, {@code cookie} or {@code headers},
+   * such as {@code api_key}, {@code auth_token} or {@code extra_headers}. A key ending in
+   * {@code _env} names an environment variable and is not a secret; nor is {@code max_tokens}.
+   * Factories name options that hold credentials this way.
+   *
+   * @param key the option's key; not null
+   * @return whether its values are secret
+   */
+  public static boolean isSecretOption(String key) {
+    Objects.requireNonNull(key, "key");
+    String[] words = key.toLowerCase(Locale.ROOT).split("[_.-]");
+    if (words.length == 0) {
+      return false;
     }
-    return k.contains("key") || k.contains("token") || k.contains("secret") || k.contains("password")
-        || k.contains("auth");
+    switch (words[words.length - 1]) {
+      case "key":
+      case "token":
+      case "secret":
+      case "password":
+      case "passwd":
+      case "credentials":
+      case "authorization":
+      case "auth":
+      case "cookie":
+      case "headers":
+        return true;
+      default:
+        return false;
+    }
   }
 
-  private static String describe(@Nullable Object v) {
+  /**
+   * Returns the values of this spec's secret options ({@link #isSecretOption}), every text and
+   * number inside them, for blanking out of messages.
+   */
+  public Secrets secrets() {
+    return secrets;
+  }
+
+  private static Secrets collectSecrets(Map<String, Object> options) {
+    List<String> values = new ArrayList<>();
+    options.forEach(
+        (k, v) -> {
+          if (isSecretOption(k)) {
+            leaves(v, values);
+          }
+        });
+    return Secrets.of(values);
+  }
+
+  private static void leaves(@Nullable Object v, List<String> out) {
+    if (v instanceof Map) {
+      ((Map<?, ?>) v).values().forEach(x -> leaves(x, out));
+    } else if (v instanceof List) {
+      ((List<?>) v).forEach(x -> leaves(x, out));
+    } else if (v != null) {
+      out.add(v.toString());
+    }
+  }
+
+  private static String describe(String key, @Nullable Object v) {
     if (v == null) {
       return "nothing";
     }
@@ -448,10 +513,13 @@ public final class ModelSpec {
     if (v instanceof Map) {
       return "a map";
     }
-    if (v instanceof String) {
-      return "'" + v + "'";
+    if (isSecretOption(key)) {
+      return "a value that is not shown (it may be a secret)";
     }
-    return v.toString();
+    if (v instanceof String) {
+      return MessageText.quote((String) v);
+    }
+    return MessageText.clip(v.toString());
   }
 
   /** Returns {@code ModelSpec{id@version, type}}; options are left out as they may hold keys. */
@@ -523,9 +591,10 @@ public final class ModelSpec {
     }
 
     /**
-     * Records where option {@code key} was written, for error messages.
+     * Records where the value of option {@code key} (or of a common key such as {@code type})
+     * was written, for error messages.
      *
-     * @param key the option's key; not null
+     * @param key the key; not null
      * @param location where it was written; not null
      * @return this builder
      */

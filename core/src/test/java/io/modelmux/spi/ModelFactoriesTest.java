@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelmux.ConfigException;
+import io.modelmux.ConfigLocation;
 import io.modelmux.UnknownModelTypeException;
 import io.modelmux.testing.EchoModelFactory;
 import java.io.IOException;
@@ -119,6 +120,17 @@ class ModelFactoriesTest {
     assertThatThrownBy(() -> factories.get("openai"))
         .hasMessageContaining("provided by io.modelmux:modelmux-http");
     assertThat(factories.find("nothing")).isEmpty();
+  }
+
+  @Test
+  void should_locate_an_unknown_type_at_the_type_value() {
+    ConfigLocation type = new ConfigLocation("models.yaml", 4, 11);
+    ModelSpec spec =
+        ModelSpec.builder("m", "opnai").source(new ConfigLocation("models.yaml", 3, 5), "models[0]").optionLocation("type", type).build();
+
+    assertThatThrownBy(() -> ModelFactories.none().register(new EchoModelFactory()).create(spec))
+        .isInstanceOfSatisfying(UnknownModelTypeException.class, e -> assertThat(e.location()).contains(type))
+        .hasMessageStartingWith("models.yaml:4:11: models[0].type: ");
   }
 
   @Test

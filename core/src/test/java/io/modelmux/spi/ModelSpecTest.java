@@ -108,7 +108,68 @@ class ModelSpecTest {
     ModelSpec scalar = ModelSpec.builder("m", "openai").option("api_key", "sk-secret").build();
     assertThatThrownBy(() -> scalar.optionInt("api_key"))
         .hasMessageNotContaining("sk-secret")
-        .hasMessageContaining("(value hidden)");
+        .hasMessageContaining("value that is not shown");
+  }
+
+  @Test
+  void should_treat_as_secret_only_the_options_named_for_credentials() {
+    assertThat(List.of("api_key", "auth_token", "client-secret", "password", "extra_headers", "headers", "x.key", "cookie"))
+        .allMatch(ModelSpec::isSecretOption);
+    assertThat(List.of("max_tokens", "api_key_env", "tokenizer", "key_path", "base_url", "model", "monkey", "keys"))
+        .noneMatch(ModelSpec::isSecretOption);
+  }
+
+  @Test
+  void should_quote_a_wrong_value_of_an_option_that_is_not_secret() {
+    ModelSpec spec = ModelSpec.builder("m", "openai").option("max_tokens", "lots").build();
+
+    assertThatThrownBy(() -> spec.optionInt("max_tokens")).hasMessageContaining("got 'lots'");
+  }
+
+  @Test
+  void should_not_quote_a_headers_value_of_the_wrong_shape() {
+    ModelSpec spec = ModelSpec.builder("m", "openai").option("headers", "Authorization: Bearer sk-secret-42").build();
+
+    assertThatThrownBy(() -> spec.optionStringMap("headers"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("must be a map of names to values")
+        .hasMessageNotContaining("sk-secret-42");
+  }
+
+  @Test
+  void should_blank_every_secret_value_from_any_option_error() {
+    ModelSpec spec =
+        ModelSpec.builder("m", "openai")
+            .option("api_key", "sk-secret-42")
+            .option("headers", Map.of("X-Token", "tok-secret-7"))
+            .build();
+
+    assertThat(spec.optionError("base_url", "echoes sk-secret-42 and tok-secret-7").getMessage())
+        .doesNotContain("sk-secret-42")
+        .doesNotContain("tok-secret-7")
+        .contains("(secret hidden)");
+    assertThat(spec.specError("failed: sk-secret-42", new IllegalStateException("cause sk-secret-42")))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk-secret-42"))
+        .satisfies(e -> assertThat(e.getCause().getMessage()).doesNotContain("sk-secret-42"));
+    assertThat(spec.secrets().redact("sk-secret-42 tok-secret-7")).isEqualTo("(secret hidden) (secret hidden)");
+  }
+
+  @Test
+  void should_cut_a_huge_value_in_an_error() {
+    ModelSpec spec = ModelSpec.builder("m", "openai").option("max_tokens", "9".repeat(1_000_000) + "x").build();
+
+    assertThatThrownBy(() -> spec.optionInt("max_tokens"))
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(500).contains("(cut: 999,801 more characters)"));
+  }
+
+  @Test
+  void should_locate_a_common_key_at_its_value() {
+    ConfigLocation model = new ConfigLocation("models.yaml", 3, 5);
+    ConfigLocation type = new ConfigLocation("models.yaml", 4, 11);
+    ModelSpec spec = ModelSpec.builder("m", "opnai").source(model, "models[0]").optionLocation("type", type).build();
+
+    assertThat(spec.locationOf("type")).contains(type);
+    assertThat(spec.locationOf("version")).contains(model);
   }
 
   @Test

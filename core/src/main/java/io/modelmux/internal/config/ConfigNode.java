@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.modelmux.ConfigException;
 import io.modelmux.ConfigLocation;
+import io.modelmux.spi.MessageText;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -204,7 +205,7 @@ final class ConfigNode {
       }
       return sb.append(" (not shown)").toString();
     }
-    return value instanceof String ? "'" + text + "'" : String.valueOf(text);
+    return value instanceof String ? MessageText.quote(text) : MessageText.clip(String.valueOf(text));
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.modelmux.RouteConfig;
 import io.modelmux.internal.ClosestMatch;
 import io.modelmux.internal.config.ConfigNode.Entry;
 import io.modelmux.internal.config.ConfigNode.Kind;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.spi.Prices;
 import java.math.BigInteger;
@@ -165,10 +166,11 @@ public final class ConfigReader {
           "a type is lower case letters, digits, '-' and '_', such as djl, openai or gemini;"
               + " found " + typeNode.describe()
               + (TYPE.matcher(lower).matches() && !typeNode.fromEnvironment()
-                  ? "; did you mean '" + lower + "'?"
+                  ? "; did you mean " + MessageText.quote(lower) + "?"
                   : ""));
     }
-    ModelSpec.Builder b = ModelSpec.builder(id, type).source(node.location(), path);
+    ModelSpec.Builder b =
+        ModelSpec.builder(id, type).source(node.location(), path).optionLocation("type", typeNode.location());
     for (Entry e : fields.values()) {
       ConfigNode v = e.value();
       String p = child(path, e.key());
@@ -315,12 +317,12 @@ public final class ConfigReader {
         throw error(
             e.keyLocation(), p,
             "an alias is a name without '@' (which separates a model's id and version) and"
-                + " without spaces at either end; rename '" + alias + "'");
+                + " without spaces at either end; rename " + MessageText.quote(alias));
       }
       if (versions.containsKey(alias)) {
         throw error(
             e.keyLocation(), p,
-            "alias '" + alias + "' has the name of a model id; give the alias a name of its own");
+            "alias " + MessageText.quote(alias) + " has the name of a model id; give the alias a name of its own");
       }
       ConfigNode v = e.value();
       String target = text(v, p);
@@ -415,6 +417,12 @@ public final class ConfigReader {
 
   /** Checks a model id or version: no '@', no spaces at either end. */
   private void checkNamePart(String value, ConfigNode node, String path, String what) {
+    if (value.length() > ModelRef.MAX_LENGTH) {
+      throw error(
+          node.location(), path,
+          what + " must be at most " + ModelRef.MAX_LENGTH + " characters; found " + value.length() + ": "
+              + node.describe());
+    }
     if (value.indexOf('@') >= 0 || !value.strip().equals(value)) {
       throw error(
           node.location(), path,
@@ -455,7 +463,7 @@ public final class ConfigReader {
       defined.append("; aliases: ").append(String.join(", ", aliases.keySet()));
     }
     boolean hidden = node != null && node.fromEnvironment();
-    String problem = "model " + (node == null ? "'" + name + "'" : node.describe())
+    String problem = "model " + (node == null ? MessageText.quote(name) : node.describe())
         + (sign >= 0 && versions.containsKey(id)
             ? " is not defined: the model has no such version"
             : " is not defined");
@@ -470,7 +478,7 @@ public final class ConfigReader {
       if (!known.contains(e.key())) {
         throw error(
             e.keyLocation(), child(path, e.key()),
-            "unknown key '" + e.key() + "'"
+            "unknown key " + MessageText.quote(e.key())
                 + hint(e.key(), known, false, "known keys", String.join(", ", known)));
       }
     }
@@ -692,9 +700,9 @@ public final class ConfigReader {
       String wanted, Collection<String> candidates, boolean hide, String label, String known) {
     String match = hide ? null : ClosestMatch.find(wanted, candidates).orElse(null);
     return match == null
-        ? "; " + label + ": " + known
-        : "; did you mean '" + match + "'? "
-            + Character.toUpperCase(label.charAt(0)) + label.substring(1) + ": " + known;
+        ? "; " + label + ": " + MessageText.clip(known)
+        : "; did you mean " + MessageText.quote(match) + "? "
+            + Character.toUpperCase(label.charAt(0)) + label.substring(1) + ": " + MessageText.clip(known);
   }
 
   private ConfigException error(ConfigLocation at, String path, String problem) {

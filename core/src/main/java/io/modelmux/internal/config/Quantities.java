@@ -1,5 +1,6 @@
 package io.modelmux.internal.config;
 
+import io.modelmux.spi.MessageText;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -35,7 +36,7 @@ public final class Quantities {
   public static long parseBytes(String text) {
     Matcher m = SIZE.matcher(text.strip());
     if (!m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a size: expected " + SIZE_FORMS);
+      throw new IllegalArgumentException(MessageText.quote(text) + " is not a size: expected " + SIZE_FORMS);
     }
     double number = Double.parseDouble(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
@@ -76,15 +77,15 @@ public final class Quantities {
         break;
       default:
         throw new IllegalArgumentException(
-            "'" + text + "' has an unknown unit '" + m.group(2) + "': expected " + SIZE_FORMS);
+            MessageText.quote(text) + " has an unknown unit " + MessageText.quote(m.group(2)) + ": expected " + SIZE_FORMS);
     }
     double bytes = number * scale;
     if (bytes >= Long.MAX_VALUE) {
-      throw new IllegalArgumentException("'" + text + "' is too large");
+      throw new IllegalArgumentException(MessageText.quote(text) + " is too large");
     }
     if (("b".equals(unit)) && m.group(1).contains(".")) {
       throw new IllegalArgumentException(
-          "'" + text + "' is a fraction of a byte: expected " + SIZE_FORMS);
+          MessageText.quote(text) + " is a fraction of a byte: expected " + SIZE_FORMS);
     }
     return Math.round(bytes);
   }
@@ -98,16 +99,16 @@ public final class Quantities {
   public static double parsePercent(String text) {
     String s = text.strip();
     if (!s.endsWith("%")) {
-      throw new IllegalArgumentException("'" + text + "' is not a percentage such as 80%");
+      throw new IllegalArgumentException(MessageText.quote(text) + " is not a percentage such as 80%");
     }
     double value;
     try {
       value = Double.parseDouble(s.substring(0, s.length() - 1).strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a percentage such as 80%", e);
+      throw new IllegalArgumentException(MessageText.quote(text) + " is not a percentage such as 80%", e);
     }
     if (!(value > 0 && value <= 100)) {
-      throw new IllegalArgumentException("'" + text + "' must be more than 0% and at most 100%");
+      throw new IllegalArgumentException(MessageText.quote(text) + " must be more than 0% and at most 100%");
     }
     return value / 100.0;
   }
@@ -132,7 +133,7 @@ public final class Quantities {
         return Duration.parse(s);
       } catch (DateTimeParseException e) {
         throw new IllegalArgumentException(
-            "'" + text + "' is not a duration: expected " + DURATION_FORMS, e);
+            MessageText.quote(text) + " is not a duration: expected " + DURATION_FORMS, e);
       }
     }
     Matcher m = DURATION_PART.matcher(s);
@@ -166,7 +167,7 @@ public final class Quantities {
     }
     if (end != s.length() || end == 0) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a duration: expected " + DURATION_FORMS);
+          MessageText.quote(text) + " is not a duration: expected " + DURATION_FORMS);
     }
     return total;
   }

@@ -792,6 +792,43 @@ class ConfigReaderTest {
                 + " 'tiny-lm'? Defined models: tiny-lm");
   }
 
+  @Test
+  void should_cut_a_huge_default_model_in_its_error() {
+    String huge = "m".repeat(1_000_000);
+
+    ConfigException e = errorOf("default_model: " + huge + "\n" + ONE_MODEL);
+
+    assertThat(e.getMessage()).hasSizeLessThan(600).contains("(cut: 999,800 more characters)").contains("defined models: tiny-lm");
+  }
+
+  @Test
+  void should_cut_a_huge_unknown_key_and_its_path() {
+    ConfigException e = errorOf(ONE_MODEL + "k".repeat(1000) + ": 1\n"); // YAML keys stop at 1024 characters
+
+    assertThat(e.getMessage()).hasSizeLessThan(700).contains("unknown key 'kkk").contains("(cut: 800 more characters)");
+  }
+
+  @Test
+  void should_escape_control_characters_in_a_quoted_value() {
+    ConfigException e = errorOf("default_model: \"tiny\\e[31m\\a\"\n" + ONE_MODEL);
+
+    assertThat(e.getMessage()).contains("'tiny\\u001b[31m\\u0007'").doesNotContain("\u001b");
+  }
+
+  @Test
+  void should_refuse_an_id_longer_than_256_characters() {
+    assertThat(errorOf("models:\n  - {id: " + "i".repeat(300) + ", type: djl}\n").getMessage())
+        .contains("models[0].id: an id must be at most 256 characters; found 300");
+  }
+
+  @Test
+  void should_locate_the_type_of_a_model_at_its_value() {
+    ModelSpec spec = parse("models:\n  - id: tiny\n    type: opnai\n").models().get(0);
+
+    assertThat(spec.locationOf("type")).contains(at(3, 11));
+    assertThat(spec.location()).contains(at(2, 5));
+  }
+
   // ---- ${VAR} -------------------------------------------------------------------------------
 
   @Test
