@@ -6,30 +6,27 @@ import io.modelmux.FinishReason;
 import io.modelmux.GenerateRequest;
 import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
-import io.modelmux.http.internal.SseEvent;
 import io.modelmux.http.internal.HttpTransport;
+import io.modelmux.http.internal.SseEvent;
 import io.modelmux.http.internal.SseEventParser;
+import io.modelmux.http.internal.WireJson;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.Health;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelInfo;
 import io.modelmux.spi.TokenSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,14 +44,14 @@ import org.slf4j.LoggerFactory;
 final class GeminiAdapter implements ModelAdapter {
   private static final Logger log = LoggerFactory.getLogger(GeminiAdapter.class);
   static final String KEY_HEADER = "x-goog-api-key";
-  private static final int ERROR_BODY_LIMIT = 64 * 1024;
-  private static final int JSON_BODY_LIMIT = 16 * 1024 * 1024;
 
   private final ModelInfo info;
   private final GeminiSettings settings;
   private final String modelId;
   private final GeminiErrors errors;
   private final HttpTransport transport;
+  /** The server, for messages. */
+  private final String where;
   private volatile boolean closed;
 
   GeminiAdapter(ModelRef ref, GeminiSettings settings) {
@@ -62,7 +59,8 @@ final class GeminiAdapter implements ModelAdapter {
     this.settings = settings;
     this.modelId = ref.id();
     this.errors = new GeminiErrors(modelId, settings);
-    this.transport = new HttpTransport(modelId, settings.connectTimeout(), HttpClient.Version.HTTP_2);
+    this.transport = new HttpTransport(modelId, settings.http(), settings.secrets());
+    this.where = "Gemini at " + settings.baseUrl();
   }
 
   @Override
@@ -91,12 +89,8 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(request, "request");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.generateContent(request, modelId));
-    HttpResponse<byte[]> response =
-        send(settings.modelUri(":generateContent"), body, HttpResponse.BodyHandlers.ofByteArray(), true);
-    if (response.statusCode() / 100 != 2) {
-      throw errors.forStatus(response.statusCode(), response.body(), retryAfter(response));
-    }
-    JsonNode root = readJson(response.body());
+    byte[] answerBody = call(":generateContent", body);
+    JsonNode root = readJson(answerBody);
     GeminiAnswer answer = new GeminiAnswer(errors);
     if (root.isArray()) {
       root.forEach(answer::add); // a proxy's answer in the stream endpoint's array shape
@@ -104,7 +98,7 @@ final class GeminiAdapter implements ModelAdapter {
       answer.add(root);
     }
     if (!answer.sawCandidate()) {
-      throw errors.malformed("a response without candidates", response.body(), "", null);
+      throw errors.malformed("a response without candidates", answerBody, "", null);
     }
     return answer.complete();
   }
@@ -115,24 +109,16 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(sink, "sink");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.generateContent(request, modelId));
-    HttpResponse<InputStream> response =
-        send(settings.modelUri(":streamGenerateContent?alt=sse"), body, HttpResponse.BodyHandlers.ofInputStream(), false);
-    if (response.statusCode() / 100 != 2) {
-      // the streaming endpoint answers errors as plain JSON, often labelled text/event-stream
-      byte[] error;
-      try (InputStream in = response.body()) {
-        error = in.readNBytes(ERROR_BODY_LIMIT);
-      } catch (IOException e) {
-        log.debug("could not read the error body of model '{}': {}", modelId, e.toString());
-        error = new byte[0];
+    try (HttpTransport.Exchange exchange = send(":streamGenerateContent?alt=sse", body, true)) {
+      if (exchange.status() / 100 != 2) {
+        // the streaming endpoint answers errors as plain JSON, often labelled text/event-stream
+        throw errors.forStatus(exchange.status(), exchange.readError(), retryAfter(exchange));
       }
-      throw errors.forStatus(response.statusCode(), error, retryAfter(response));
+      // the body's first byte, not its content type, tells SSE from JSON: Gemini labels its JSON
+      // errors text/event-stream, and proxies label SSE in various ways
+      String contentType = MessageText.clip(exchange.headers().firstValue("content-type").orElse("no content type"));
+      return new StreamRead(exchange, sink, contentType).read();
     }
-    // the body's first byte, not its content type, tells SSE from JSON: Gemini labels its JSON
-    // errors text/event-stream, and proxies label SSE in various ways
-    String contentType = response.headers().firstValue("content-type").orElse("no content type");
-    contentType = contentType.length() > 80 ? contentType.substring(0, 80) + "…" : contentType;
-    return new StreamRead(response.body(), sink, contentType).read();
   }
 
   /**
@@ -149,48 +135,52 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(request, "request");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.countTokens(request, settings.model(), modelId));
-    HttpResponse<byte[]> response =
-        send(settings.modelUri(":countTokens"), body, HttpResponse.BodyHandlers.ofByteArray(), true);
-    if (response.statusCode() / 100 != 2) {
-      throw errors.forStatus(response.statusCode(), response.body(), retryAfter(response));
-    }
-    JsonNode root = readJson(response.body());
+    byte[] answerBody = call(":countTokens", body);
+    JsonNode root = readJson(answerBody);
     JsonNode error = GeminiErrors.errorObject(root);
     if (error != null) {
       throw errors.forError(error, -1, null);
     }
     JsonNode total = root.path("totalTokens");
     if (!root.isObject() || !(total.isMissingNode() || total.canConvertToInt())) {
-      throw errors.malformed("a countTokens response without totalTokens", response.body(), "", null);
+      throw errors.malformed("a countTokens response without totalTokens", answerBody, "", null);
     }
     return total.asInt(0); // proto3 JSON leaves out a zero count
   }
 
   // ---- transport -------------------------------------------------------------------------------
 
-  private <T> HttpResponse<T> send(URI uri, byte[] body, HttpResponse.BodyHandler<T> handler, boolean whole) {
-    Duration timeout = whole ? settings.totalTimeout() : settings.firstByteTimeout();
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Accept", whole ? "application/json" : "text/event-stream")
-            .header(KEY_HEADER, settings.apiKey())
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    return transport.send(request, handler, "Gemini at " + settings.baseUrl(), timeout);
+  /** Posts {@code body} to the model's {@code method} and returns the whole answer, or throws the mapped error. */
+  private byte[] call(String method, byte[] body) {
+    try (HttpTransport.Exchange exchange = send(method, body, false)) {
+      if (exchange.status() / 100 != 2) {
+        throw errors.forStatus(exchange.status(), exchange.readError(), retryAfter(exchange));
+      }
+      return exchange.readAll();
+    }
   }
 
-  private static @Nullable String retryAfter(HttpResponse<?> response) {
-    return response.headers().firstValue("retry-after").orElse(null);
+  private HttpTransport.Exchange send(String method, byte[] body, boolean streamed) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(settings.modelUri(method))
+            .header("Content-Type", "application/json")
+            .header("Accept", streamed ? "text/event-stream" : "application/json")
+            .header(KEY_HEADER, settings.apiKey())
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    settings.headers().forEach(request::setHeader);
+    return transport.send(request, settings.httpVersion(), where, streamed);
+  }
+
+  private static @Nullable String retryAfter(HttpTransport.Exchange exchange) {
+    return exchange.headers().firstValue("retry-after").orElse(null);
   }
 
   private JsonNode readJson(byte[] body) {
     JsonNode root;
     try {
-      root = GeminiErrors.JSON.readTree(body);
+      root = WireJson.MAPPER.readTree(body);
     } catch (IOException e) {
-      throw errors.malformed("a body that is not JSON", body, "", e);
+      throw errors.malformed("a body that is not JSON (" + WireJson.problem(e) + ")", body, "", null);
     }
     if (root == null || !(root.isObject() || root.isArray())) {
       throw errors.malformed("a body that is not a JSON object", body, "", null);
@@ -206,73 +196,69 @@ final class GeminiAdapter implements ModelAdapter {
    */
   private final class StreamRead {
     private static final int CANCELLED = -2;
-    private final InputStream in;
+    private final HttpTransport.Exchange exchange;
     private final TokenSink sink;
     private final String contentType;
     private final GeminiAnswer answer = new GeminiAnswer(errors);
-    private final AtomicBoolean cancelled = new AtomicBoolean();
-    private HttpTransport.@Nullable Watch watch;
     /** The first bytes of the body, for a message about a body that is not a Gemini stream. */
     private final ByteArrayOutputStream head = new ByteArrayOutputStream();
 
-    StreamRead(InputStream in, TokenSink sink, String contentType) {
-      this.in = in;
+    StreamRead(HttpTransport.Exchange exchange, TokenSink sink, String contentType) {
+      this.exchange = exchange;
       this.sink = sink;
       this.contentType = contentType;
     }
 
     Completion read() {
-      watch = transport.watch(in, settings.idleTimeout(), settings.totalTimeout());
-      sink.onCancel(
-          () -> {
-            cancelled.set(true);
-            HttpTransport.closeQuietly(in); // closes the connection: the server stops generating
-          });
-      try (in) {
-        byte[] buf = new byte[8192];
-        ByteArrayOutputStream start = new ByteArrayOutputStream();
-        int first = -1;
-        while (first < 0) {
-          int n = next(buf);
-          if (n == CANCELLED) {
+      sink.onCancel(exchange::cancel);
+      byte[] buf = new byte[8192];
+      ByteArrayOutputStream start = new ByteArrayOutputStream();
+      int first = -1;
+      while (first < 0) {
+        int n = next(buf);
+        if (n == CANCELLED) {
+          return answer.completion(FinishReason.CANCELLED);
+        }
+        if (n < 0) {
+          break;
+        }
+        start.write(buf, 0, n);
+        first = firstSignificantByte(start.toByteArray());
+      }
+      if (first == '{' || first == '[') {
+        return readJsonBody(start, buf);
+      }
+      SseEventParser parser = new SseEventParser(settings.http().maxResponseBytes());
+      List<SseEvent> events = feed(parser, start.toByteArray(), start.size());
+      while (true) {
+        for (SseEvent event : events) {
+          if (isCancelled()) {
             return answer.completion(FinishReason.CANCELLED);
           }
-          if (n < 0) {
-            break;
-          }
-          start.write(buf, 0, n);
-          first = firstSignificantByte(start.toByteArray());
+          handle(event);
         }
-        if (first == '{' || first == '[') {
-          return readJsonBody(start, buf);
+        int n = next(buf);
+        if (n == CANCELLED) {
+          return answer.completion(FinishReason.CANCELLED);
         }
-        SseEventParser parser = new SseEventParser();
-        List<SseEvent> events = parser.feed(start.toByteArray(), 0, start.size());
-        while (true) {
-          for (SseEvent event : events) {
-            if (isCancelled()) {
-              return answer.completion(FinishReason.CANCELLED);
-            }
+        if (n < 0) {
+          for (SseEvent event : feed(parser, buf, n)) {
             handle(event);
           }
-          int n = next(buf);
-          if (n == CANCELLED) {
-            return answer.completion(FinishReason.CANCELLED);
-          }
-          if (n < 0) {
-            for (SseEvent event : parser.finish()) {
-              handle(event);
-            }
-            break;
-          }
-          events = parser.feed(buf, 0, n);
+          break;
         }
-      } catch (IOException e) {
-        log.debug("closing the stream of model '{}' failed: {}", modelId, e.toString()); // what was read stands
-      } finally {
-        watch.close();
+        events = feed(parser, buf, n);
       }
       return end();
+    }
+
+    /** Feeds {@code length} bytes to the parser, or finishes it when {@code length} is negative. */
+    private List<SseEvent> feed(SseEventParser parser, byte[] bytes, int length) {
+      try {
+        return length < 0 ? parser.finish() : parser.feed(bytes, 0, length);
+      } catch (SseEventParser.EventTooLargeException e) {
+        throw exchange.eventTooLarge(answer.textSoFar());
+      }
     }
 
     /** Reads the next bytes: the count, -1 at the end, or {@link #CANCELLED}. */
@@ -280,32 +266,18 @@ final class GeminiAdapter implements ModelAdapter {
       if (isCancelled()) {
         return CANCELLED;
       }
-      int n;
-      try {
-        n = in.read(buf);
-      } catch (IOException e) {
-        if (isCancelled()) {
-          return CANCELLED;
-        }
-        if (timedOut()) {
-          throw timeout();
-        }
-        throw new BackendException(
-            "the stream from Gemini at " + settings.baseUrl() + " for model '" + modelId + "' broke after "
-                + answer.text().length() + " characters: " + e + "; the text so far is in partialText()",
-            modelId, true, -1, null, answer.text(), e);
+      int n = exchange.read(buf, answer.textSoFar());
+      if (isCancelled()) {
+        return CANCELLED;
       }
-      if (n > 0) {
-        watch.touch();
-        if (head.size() < 256) {
-          head.write(buf, 0, Math.min(n, 256 - head.size()));
-        }
+      if (n > 0 && head.size() < 256) {
+        head.write(buf, 0, Math.min(n, 256 - head.size()));
       }
-      return n < 0 ? -1 : n;
+      return n;
     }
 
     private boolean isCancelled() {
-      return cancelled.get() || sink.isCancelled();
+      return exchange.isCancelled() || sink.isCancelled();
     }
 
     private void handle(SseEvent event) {
@@ -318,10 +290,11 @@ final class GeminiAdapter implements ModelAdapter {
       }
       JsonNode chunk;
       try {
-        chunk = GeminiErrors.JSON.readTree(event.data());
+        chunk = WireJson.MAPPER.readTree(event.data());
       } catch (IOException e) {
         throw errors.malformed(
-            "a stream event that is not JSON", event.data().getBytes(StandardCharsets.UTF_8), answer.text(), e);
+            "a stream event that is not JSON (" + WireJson.problem(e) + ")", event.data().getBytes(StandardCharsets.UTF_8),
+            answer.text(), null);
       }
       if (chunk == null) {
         return;
@@ -344,7 +317,8 @@ final class GeminiAdapter implements ModelAdapter {
     /** Reads a body that is JSON rather than SSE: an error, or responses a proxy sent whole. */
     private Completion readJsonBody(ByteArrayOutputStream start, byte[] buf) {
       log.debug("the stream of model '{}' answered with a JSON body ({}) instead of SSE", modelId, contentType);
-      while (start.size() <= JSON_BODY_LIMIT) {
+      long limit = settings.http().maxResponseBytes();
+      while (start.size() <= limit) {
         int n = next(buf);
         if (n == CANCELLED) {
           return answer.completion(FinishReason.CANCELLED);
@@ -355,14 +329,14 @@ final class GeminiAdapter implements ModelAdapter {
         start.write(buf, 0, n);
       }
       byte[] body = start.toByteArray();
-      if (body.length > JSON_BODY_LIMIT) {
-        throw errors.malformed("a JSON body larger than " + JSON_BODY_LIMIT + " bytes on the stream", body, "", null);
+      if (body.length > limit) {
+        throw errors.malformed("a JSON body larger than max_response_size (" + limit + " bytes) on the stream", body, "", null);
       }
       JsonNode root;
       try {
-        root = GeminiErrors.JSON.readTree(body);
+        root = WireJson.MAPPER.readTree(body);
       } catch (IOException e) {
-        throw errors.malformed("a stream body that is neither SSE nor JSON", body, "", e);
+        throw errors.malformed("a stream body that is neither SSE nor JSON (" + WireJson.problem(e) + ")", body, "", null);
       }
       if (root == null) {
         throw errors.malformed("an empty stream body", body, "", null);
@@ -385,9 +359,6 @@ final class GeminiAdapter implements ModelAdapter {
       if (isCancelled()) {
         return answer.completion(FinishReason.CANCELLED);
       }
-      if (timedOut() && !answer.hasFinishReason()) {
-        throw timeout();
-      }
       if (!answer.hasFinishReason()) {
         // no [DONE] in Gemini's stream: a missing finish reason is the only sign of a cut
         String what =
@@ -396,22 +367,10 @@ final class GeminiAdapter implements ModelAdapter {
                 : "a stream that ended before a finish reason, after " + answer.text().length()
                     + " characters; the connection may have been cut, and the text so far is in partialText()";
         throw new BackendException(
-            "Gemini at " + settings.baseUrl() + " sent " + what + " (model '" + modelId + "')",
+            where + " sent " + what + " (model '" + modelId + "')",
             modelId, true, -1, null, answer.text(), null);
       }
       return answer.complete();
-    }
-
-    private BackendException timeout() {
-      return new BackendException(
-          "the stream from Gemini at " + settings.baseUrl() + " for model '" + modelId + "' went silent for more than "
-              + settings.idleTimeout().toMillis() + " ms (or passed the total timeout of "
-              + settings.totalTimeout().toSeconds() + " s); the text so far is in partialText()",
-          modelId, true, -1, null, answer.text(), null);
-    }
-
-    private boolean timedOut() {
-      return watch != null && watch.timedOut();
     }
   }
 
@@ -434,10 +393,10 @@ final class GeminiAdapter implements ModelAdapter {
 
   private static JsonNode parseOrText(String value) {
     try {
-      JsonNode n = GeminiErrors.JSON.readTree(value);
-      return n != null && n.isObject() ? n : GeminiErrors.JSON.getNodeFactory().textNode(value);
+      JsonNode n = WireJson.MAPPER.readTree(value);
+      return n != null && n.isObject() ? n : WireJson.MAPPER.getNodeFactory().textNode(value);
     } catch (IOException e) {
-      return GeminiErrors.JSON.getNodeFactory().textNode(value); // an error line in plain words
+      return WireJson.MAPPER.getNodeFactory().textNode(value); // an error line in plain words
     }
   }
 
@@ -450,15 +409,14 @@ final class GeminiAdapter implements ModelAdapter {
       return Health.unknown(closed ? "closed" : "not loaded");
     }
     URI uri = settings.modelUri("");
-    HttpRequest request =
-        HttpRequest.newBuilder(uri).timeout(settings.connectTimeout()).header(KEY_HEADER, settings.apiKey()).GET().build();
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).header(KEY_HEADER, settings.apiKey()).GET();
+    settings.headers().forEach(request::setHeader);
     try {
-      HttpResponse<Void> response =
-          transport.send(request, HttpResponse.BodyHandlers.discarding(), "Gemini at " + settings.baseUrl(), settings.connectTimeout());
-      if (response.statusCode() / 100 == 2) {
-        return Health.up("GET " + uri.getPath() + " answered HTTP " + response.statusCode());
+      int status = transport.probe(request, settings.httpVersion(), where);
+      if (status / 100 == 2) {
+        return Health.up("GET " + uri.getPath() + " answered HTTP " + status);
       }
-      return Health.down("GET " + uri.getPath() + " answered HTTP " + response.statusCode());
+      return Health.down("GET " + uri.getPath() + " answered HTTP " + status);
     } catch (BackendException e) {
       return Health.down("GET " + uri.getPath() + " failed: " + (e.getCause() == null ? "?" : e.getCause().getClass().getSimpleName()));
     }

@@ -74,6 +74,11 @@ final class GeminiAnswer {
     return text.toString();
   }
 
+  /** Returns the text so far without copying it; valid until the next {@link #add}. */
+  CharSequence textSoFar() {
+    return text;
+  }
+
   /** Returns whether a response had a candidate. */
   boolean sawCandidate() {
     return sawCandidate;

@@ -1,7 +1,6 @@
 package io.modelmux.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelmux.AuthenticationException;
 import io.modelmux.BackendException;
 import io.modelmux.ContentFilteredException;
@@ -9,10 +8,13 @@ import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.RateLimitedException;
 import io.modelmux.UnknownModelException;
+import io.modelmux.http.internal.BodyHead;
+import io.modelmux.http.internal.WireJson;
+import io.modelmux.spi.MessageText;
+import io.modelmux.spi.Secrets;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,29 +25,27 @@ import org.jspecify.annotations.Nullable;
  * Maps what Gemini answers on failure to ModelMux's exceptions, in one place: the Google API
  * error body {@code {"error":{"code":..., "message":..., "status":..., "details":[...]}}} (also
  * wrapped in a JSON array, as the streaming endpoint sends it), its {@code google.rpc.ErrorInfo}
- * reason and {@code google.rpc.RetryInfo} delay, bodies that are not JSON (quoted, at most 200
- * bytes), and the safety blocks of a successful answer.
+ * reason and {@code google.rpc.RetryInfo} delay, bodies that are not JSON (quoted through
+ * {@link MessageText}), and the safety blocks of a successful answer.
  *
  * <p>Messages never contain the API key: authentication failures leave the server's text out,
- * and any other text quoted from the server has the key blanked in case a proxy echoes it.
- * Thread-safe (immutable).
+ * and any other text quoted from the server has the model's secrets blanked in case a proxy
+ * echoes them. Thread-safe (immutable).
  */
 final class GeminiErrors {
-  static final ObjectMapper JSON = new ObjectMapper();
-  private static final int QUOTE_LIMIT = 200;
 
   private final String modelId;
   private final String model;
   private final String where;
   private final String keySource;
-  private final String apiKey; // only to blank it out of quoted text
+  private final Secrets secrets;
 
   GeminiErrors(String modelId, GeminiSettings settings) {
     this.modelId = modelId;
     this.model = settings.model();
     this.where = settings.baseUrl().toString();
     this.keySource = settings.apiKeySource();
-    this.apiKey = settings.apiKey();
+    this.secrets = settings.secrets();
   }
 
   @Override
@@ -57,13 +57,13 @@ final class GeminiErrors {
    * Returns the exception for an HTTP error response.
    *
    * @param status the HTTP status
-   * @param body the body, possibly empty or not JSON
+   * @param body the body's first bytes, possibly empty or not JSON
    * @param retryAfterHeader the {@code Retry-After} header, or null
    */
-  ModelMuxException forStatus(int status, byte[] body, @Nullable String retryAfterHeader) {
-    JsonNode error = errorObject(parse(body));
+  ModelMuxException forStatus(int status, BodyHead body, @Nullable String retryAfterHeader) {
+    JsonNode error = errorObject(parse(body.bytes()));
     if (error == null) {
-      return byHttpStatus(status, quote(body), retryAfterHeader);
+      return byHttpStatus(status, body.describe(secrets), retryAfterHeader);
     }
     return forError(error, status, retryAfterHeader);
   }
@@ -81,11 +81,11 @@ final class GeminiErrors {
     String reason = errorInfoReason(error);
     String text = error.isTextual() ? error.asText() : error.path("message").asText("");
     String quoted = text.isBlank() ? "no message" : safe(text);
-    String head = "HTTP " + (status > 0 ? status : "?") + (rpc.isEmpty() ? "" : " " + rpc);
+    String head = "HTTP " + (status > 0 ? status : "?") + (rpc.isEmpty() ? "" : " " + word(rpc));
     if (isKeyProblem(rpc, reason, text)) {
       return new AuthenticationException(
           "Gemini at " + where + " rejected the API key of model '" + modelId + "' (" + head
-              + (reason.isEmpty() ? "" : ", " + reason) + "); check the key in " + keySource,
+              + (reason.isEmpty() ? "" : ", " + word(reason)) + "); check the key in " + keySource,
           modelId, status, null, null);
     }
     switch (rpc) {
@@ -125,7 +125,7 @@ final class GeminiErrors {
             || List.of("UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED").contains(rpc);
     return new BackendException(
         "Gemini at " + where + " reported an error in the middle of the stream for model '" + modelId + "' ("
-            + (rpc.isEmpty() ? "code " + code : rpc) + ": " + safe(text)
+            + (rpc.isEmpty() ? "code " + code : word(rpc)) + ": " + safe(text)
             + "); the text received so far is kept in partialText()",
         modelId, retryable, code, "RESOURCE_EXHAUSTED".equals(rpc) ? retryDelay(error) : null, partial, null);
   }
@@ -141,9 +141,10 @@ final class GeminiErrors {
   ContentFilteredException promptBlocked(JsonNode promptFeedback) {
     String reason = promptFeedback.path("blockReason").asText("");
     List<String> flagged = flaggedCategories(promptFeedback.path("safetyRatings"));
+    flagged.replaceAll(this::word);
     String detail = promptFeedback.path("blockReasonMessage").asText("");
     return new ContentFilteredException(
-        "Gemini blocked the prompt to model '" + modelId + "' (blockReason " + reason
+        "Gemini blocked the prompt to model '" + modelId + "' (blockReason " + word(reason)
             + (flagged.isEmpty() ? "" : ", rated " + String.join(", ", flagged))
             + (detail.isBlank() ? "" : ": " + safe(detail))
             + "); rephrase the prompt or relax the model's safety settings",
@@ -153,9 +154,10 @@ final class GeminiErrors {
   /** Returns the exception for an answer stopped by a safety reason before any text came. */
   ContentFilteredException answerBlocked(String finishReason, JsonNode candidate) {
     List<String> flagged = flaggedCategories(candidate.path("safetyRatings"));
+    flagged.replaceAll(this::word);
     String detail = candidate.path("finishMessage").asText("");
     return new ContentFilteredException(
-        "Gemini withheld the answer of model '" + modelId + "' (finishReason " + finishReason
+        "Gemini withheld the answer of model '" + modelId + "' (finishReason " + word(finishReason)
             + (flagged.isEmpty() ? "" : ", rated " + String.join(", ", flagged))
             + (detail.isBlank() ? "" : ": " + safe(detail)) + "); rephrase the request",
         modelId, null);
@@ -172,7 +174,7 @@ final class GeminiErrors {
       return notFound(head, quoted);
     }
     if (status == 429) {
-      return rateLimited(head, JSON.missingNode(), quoted, status, retryAfterHeader);
+      return rateLimited(head, WireJson.MAPPER.missingNode(), quoted, status, retryAfterHeader);
     }
     if (status == 400 || status == 413 || status == 422) {
       return invalid(head, quoted, status);
@@ -190,7 +192,7 @@ final class GeminiErrors {
   private AuthenticationException denied(String head, String reason, int status) {
     return new AuthenticationException(
         "Gemini at " + where + " refused access for model '" + modelId + "' (" + head
-            + (reason.isEmpty() ? "" : ", " + reason) + "); check that the key in " + keySource
+            + (reason.isEmpty() ? "" : ", " + word(reason)) + "); check that the key in " + keySource
             + " is valid and allowed to call the Generative Language API",
         modelId, status, null, null);
   }
@@ -211,7 +213,7 @@ final class GeminiErrors {
     String quota = quotaId(error);
     return new RateLimitedException(
         "Gemini at " + where + " rate-limited model '" + modelId + "' (" + head
-            + (quota.isEmpty() ? "" : ", quota " + quota) + ": " + quoted + ")"
+            + (quota.isEmpty() ? "" : ", quota " + word(quota)) + ": " + quoted + ")"
             + (wait != null ? "; retry after " + wait.toMillis() + " ms" : "; retry later"),
         modelId, status, wait, null);
   }
@@ -338,34 +340,25 @@ final class GeminiErrors {
       return null;
     }
     try {
-      JsonNode n = JSON.readTree(body);
+      JsonNode n = WireJson.MAPPER.readTree(body);
       return n != null && (n.isObject() || n.isArray()) ? n : null;
     } catch (IOException e) {
       return null; // not JSON: the caller quotes the bytes instead
     }
   }
 
-  /** Returns server text for a message: at most 200 characters, without the key. */
+  /** Returns a code the server sent (a status, a reason) for a message: bounded, printable, without secrets. */
+  private String word(String code) {
+    return MessageText.clip(secrets.redact(code));
+  }
+
+  /** Returns server text for a message: bounded, printable, without secrets. */
   private String safe(String text) {
-    String s = redact(text);
-    return s.length() <= QUOTE_LIMIT ? s : s.substring(0, QUOTE_LIMIT) + "…";
+    return MessageText.quote(text, secrets);
   }
 
-  /** Returns at most 200 bytes of a body, as text, without the key, for a message. */
+  /** Describes a body for a message: bounded, printable, without secrets. */
   String quote(byte[] body) {
-    if (body.length == 0) {
-      return "an empty body";
-    }
-    // blank the key before cutting, so that no part of it survives at the cut
-    int window = Math.min(body.length, QUOTE_LIMIT + 4 * apiKey.length());
-    byte[] redacted = redact(new String(body, 0, window, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
-    int n = Math.min(redacted.length, QUOTE_LIMIT);
-    String s = new String(redacted, 0, n, StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' ');
-    boolean cut = body.length > window || redacted.length > n;
-    return "'" + s + (cut ? "…' (" + body.length + " bytes)" : "'");
-  }
-
-  private String redact(String text) {
-    return apiKey.isEmpty() ? text : text.replace(apiKey, "(key hidden)");
+    return MessageText.body(body, secrets);
   }
 }

@@ -17,10 +17,16 @@ import org.jspecify.annotations.Nullable;
  * id), {@code api_key} or {@code api_key_env} (the name of a variable holding the key; without
  * either, {@code GEMINI_API_KEY} and then {@code GOOGLE_API_KEY} are read, and a missing key fails
  * at create), {@code base_url} (the API root, default {@code
- * https://generativelanguage.googleapis.com}; the adapter appends {@code /v1beta/models/...}),
- * {@code connect_timeout} (10s), {@code first_byte_timeout} (60s), {@code idle_timeout} between
- * stream chunks (60s) and {@code total_timeout} (10m). The key is sent only in the {@code
- * x-goog-api-key} header.
+ * https://generativelanguage.googleapis.com}; the adapter appends {@code /v1beta/models/...}; no
+ * credentials, query or fragment), {@code headers} (sent with every request, for a proxy in front
+ * of Gemini; their values are secrets, never shown), {@code connect_timeout} (10s, the connection
+ * and its TLS handshake), {@code first_byte_timeout} (60s, until a stream begins), {@code
+ * idle_timeout} (60s, the longest silence while a body or a stream is read), {@code total_timeout}
+ * (10m, the whole exchange, headers and body) and {@code max_response_size} (32MiB, the largest
+ * answer read whole and the largest stream event). The key is stripped of surrounding
+ * whitespace, must be printable ASCII, and is sent only in the {@code x-goog-api-key} header.
+ * HTTP/2 is negotiated on https (falling back to HTTP/1.1), HTTP/1.1 is used on http. Redirects
+ * are never followed.
  *
  * <p>For cost estimates, {@link #countTokens(ModelAdapter, GenerateRequest)} counts a request's
  * prompt tokens with Gemini's unbilled {@code countTokens} method before the request is sent.

@@ -1,10 +1,14 @@
 package io.modelmux.gemini;
 
+import io.modelmux.http.internal.HttpOptions;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.Secrets;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.time.Duration;
+import java.net.http.HttpClient;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -17,32 +21,27 @@ import org.jspecify.annotations.Nullable;
  * @param baseUrl the API root, such as {@code https://generativelanguage.googleapis.com}, without a
  *     trailing slash; the adapter appends {@code /v1beta/models/...}
  * @param model the Gemini model name, such as {@code gemini-2.0-flash} (no {@code models/} prefix)
- * @param apiKey the key sent in {@code x-goog-api-key}
+ * @param apiKey the key sent in {@code x-goog-api-key}, stripped and checked
  * @param apiKeySource where the key came from, for messages (never the key)
- * @param connectTimeout how long to wait for a connection
- * @param firstByteTimeout how long to wait for a stream to begin
- * @param idleTimeout the longest silence between stream chunks
- * @param totalTimeout the longest a whole request may take
+ * @param headers extra request headers, checked (for a proxy in front of Gemini)
+ * @param http the timeouts and the response size limit
+ * @param secrets the key and the headers' values, to keep out of every message
  */
 record GeminiSettings(
-    URI baseUrl,
-    String model,
-    String apiKey,
-    String apiKeySource,
-    Duration connectTimeout,
-    Duration firstByteTimeout,
-    Duration idleTimeout,
-    Duration totalTimeout) {
+    URI baseUrl, String model, String apiKey, String apiKeySource, Map<String, String> headers, HttpOptions http, Secrets secrets) {
 
   static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
 
   /** The variables read, in order, when neither {@code api_key} nor {@code api_key_env} is given. */
   static final String[] DEFAULT_KEY_VARIABLES = {"GEMINI_API_KEY", "GOOGLE_API_KEY"};
 
-  static final Set<String> KEYS =
-      Set.of(
-          "model", "api_key", "api_key_env", "base_url",
-          "connect_timeout", "first_byte_timeout", "idle_timeout", "total_timeout");
+  static final Set<String> KEYS = keys();
+
+  private static Set<String> keys() {
+    Set<String> keys = new HashSet<>(Set.of("model", "api_key", "api_key_env", "base_url", "headers"));
+    keys.addAll(HttpOptions.KEYS);
+    return Set.copyOf(keys);
+  }
 
   /** Gemini model names as they appear in a URL path segment (before the {@code :method}). */
   private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -56,20 +55,22 @@ record GeminiSettings(
     if (!MODEL_NAME.matcher(model).matches()) {
       throw spec.optionError(
           "model",
-          "must be a Gemini model name such as gemini-2.0-flash, got '" + model + "'"
+          "must be a Gemini model name such as gemini-2.0-flash, got " + MessageText.quote(model)
               + (spec.optionString("model").isEmpty() ? " (taken from the model's id; set 'model')" : ""));
     }
     URI baseUrl = parseBaseUrl(spec);
     Key key = apiKey(spec, environment);
+    Map<String, String> headers = HttpOptions.headers(spec, "headers");
+    if (headers.keySet().stream().anyMatch(h -> h.equalsIgnoreCase(GeminiAdapter.KEY_HEADER))) {
+      throw spec.optionError("headers", "sets " + GeminiAdapter.KEY_HEADER + "; give the key in api_key or api_key_env instead");
+    }
     return new GeminiSettings(
-        baseUrl,
-        model,
-        key.value(),
-        key.source(),
-        positive(spec, "connect_timeout", Duration.ofSeconds(10)),
-        positive(spec, "first_byte_timeout", Duration.ofSeconds(60)),
-        positive(spec, "idle_timeout", Duration.ofSeconds(60)),
-        positive(spec, "total_timeout", Duration.ofMinutes(10)));
+        baseUrl, model, key.value(), key.source(), headers, HttpOptions.from(spec), spec.secrets().and(key.value()));
+  }
+
+  /** Returns the HTTP version to ask for: HTTP/2 on https (ALPN falls back to 1.1), 1.1 on http. */
+  HttpClient.Version httpVersion() {
+    return HttpOptions.defaultVersion(baseUrl);
   }
 
   /** Returns {@code {base_url}/v1beta/models/{model}} followed by {@code suffix}. */
@@ -79,9 +80,8 @@ record GeminiSettings(
 
   @Override
   public String toString() {
-    return "GeminiSettings{baseUrl=" + baseUrl + ", model=" + model + ", apiKey=(from " + apiKeySource
-        + "), connectTimeout=" + connectTimeout + ", firstByteTimeout=" + firstByteTimeout
-        + ", idleTimeout=" + idleTimeout + ", totalTimeout=" + totalTimeout + '}';
+    return "GeminiSettings{baseUrl=" + baseUrl + ", model=" + model + ", apiKey=(from " + apiKeySource + "), headers="
+        + headers.keySet() + ", http=" + http + '}';
   }
 
   /** A key and where it came from. */
@@ -95,20 +95,20 @@ record GeminiSettings(
   private static Key apiKey(ModelSpec spec, Function<String, @Nullable String> environment) {
     String key = spec.optionString("api_key").filter(k -> !k.isBlank()).orElse(null);
     if (key != null) {
-      return new Key(key.strip(), "option api_key");
+      return new Key(HttpOptions.credential(spec, "api_key", "option api_key", key), "option api_key");
     }
     if (spec.optionString("api_key_env").isPresent()) {
       String var = spec.optionString("api_key_env").get().strip();
       String value = environment.apply(var);
       if (value == null || value.isBlank()) {
-        throw spec.optionError("api_key_env", "names " + var + ", which is not set; set it or remove api_key_env");
+        throw spec.optionError("api_key_env", "names " + MessageText.clip(var) + ", which is not set; set it or remove api_key_env");
       }
-      return new Key(value.strip(), "environment variable " + var);
+      return new Key(HttpOptions.credential(spec, "api_key_env", "environment variable " + var, value), "environment variable " + var);
     }
     for (String var : DEFAULT_KEY_VARIABLES) {
       String value = environment.apply(var);
       if (value != null && !value.isBlank()) {
-        return new Key(value.strip(), "environment variable " + var);
+        return new Key(HttpOptions.credential(spec, "api_key", "environment variable " + var, value), "environment variable " + var);
       }
     }
     throw spec.optionError(
@@ -118,40 +118,15 @@ record GeminiSettings(
   }
 
   private static URI parseBaseUrl(ModelSpec spec) {
-    String url = spec.optionString("base_url").map(String::strip).orElse(DEFAULT_BASE_URL);
-    while (url.endsWith("/")) {
-      url = url.substring(0, url.length() - 1);
-    }
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw spec.optionError("base_url", "is not a URL (" + e.getReason() + " at index " + e.getIndex() + ")");
-    }
-    // checked first: a key put in the URL must not be quoted by the messages below
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-      throw spec.optionError(
-          "base_url", "must be a plain root URL, without query, fragment or credentials (the key goes in api_key)");
-    }
-    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw spec.optionError(
-          "base_url", "must be an http or https URL such as " + DEFAULT_BASE_URL + ", got '" + url + "'");
-    }
+    String url = spec.optionString("base_url").orElse(DEFAULT_BASE_URL);
+    URI uri = HttpOptions.baseUrl(spec, "base_url", url, DEFAULT_BASE_URL);
     String path = uri.getPath() == null ? "" : uri.getPath().toLowerCase(Locale.ROOT);
     if (path.endsWith("/v1beta") || path.endsWith("/v1") || path.contains("/models")) {
       throw spec.optionError(
           "base_url",
           "is the API root, such as " + DEFAULT_BASE_URL + "; the adapter appends /v1beta/models/{model}, so"
-              + " remove the version and model from '" + url + "'");
+              + " remove the version and model from its path " + MessageText.quote(uri.getPath()));
     }
     return uri;
-  }
-
-  private static Duration positive(ModelSpec spec, String key, Duration fallback) {
-    Duration d = spec.optionDuration(key).orElse(fallback);
-    if (d.isNegative() || d.isZero()) {
-      throw spec.optionError(key, "must be positive, got " + d);
-    }
-    return d;
   }
 }

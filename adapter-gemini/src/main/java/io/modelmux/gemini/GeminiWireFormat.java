@@ -8,6 +8,7 @@ import io.modelmux.FinishReason;
 import io.modelmux.GenerateOptions;
 import io.modelmux.GenerateRequest;
 import io.modelmux.InvalidRequestException;
+import io.modelmux.http.internal.WireJson;
 import io.modelmux.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +35,7 @@ final class GeminiWireFormat {
    *     outside Gemini's 32 bits
    */
   static ObjectNode generateContent(GenerateRequest request, String modelId) {
-    ObjectNode body = GeminiErrors.JSON.createObjectNode();
+    ObjectNode body = WireJson.MAPPER.createObjectNode();
     putConversation(body, request, modelId);
     ObjectNode config = generationConfig(request.options(), modelId);
     if (!config.isEmpty()) {
@@ -49,12 +50,12 @@ final class GeminiWireFormat {
    * so that the system instruction is counted too.
    */
   static ObjectNode countTokens(GenerateRequest request, String model, String modelId) {
-    ObjectNode conversation = GeminiErrors.JSON.createObjectNode();
+    ObjectNode conversation = WireJson.MAPPER.createObjectNode();
     putConversation(conversation, request, modelId);
     if (!conversation.has("systemInstruction")) {
       return conversation;
     }
-    ObjectNode body = GeminiErrors.JSON.createObjectNode();
+    ObjectNode body = WireJson.MAPPER.createObjectNode();
     ObjectNode inner = body.putObject("generateContentRequest");
     inner.put("model", "models/" + model);
     inner.setAll(conversation);
@@ -63,7 +64,7 @@ final class GeminiWireFormat {
 
   static byte[] bytes(JsonNode body) {
     try {
-      return GeminiErrors.JSON.writeValueAsBytes(body);
+      return WireJson.MAPPER.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new UncheckedIOException("could not write a JSON tree", e); // cannot happen for a tree
     }
@@ -80,7 +81,7 @@ final class GeminiWireFormat {
       switch (m.role()) {
         case SYSTEM:
           if (system == null) {
-            system = GeminiErrors.JSON.createArrayNode();
+            system = WireJson.MAPPER.createArrayNode();
           }
           system.addObject().put("text", m.content());
           break;
@@ -118,7 +119,7 @@ final class GeminiWireFormat {
   }
 
   private static ObjectNode generationConfig(GenerateOptions o, String modelId) {
-    ObjectNode config = GeminiErrors.JSON.createObjectNode();
+    ObjectNode config = WireJson.MAPPER.createObjectNode();
     o.maxTokens().ifPresent(n -> config.put("maxOutputTokens", n));
     o.temperature().ifPresent(t -> config.put("temperature", t));
     o.topP().ifPresent(p -> config.put("topP", p));

@@ -116,14 +116,14 @@ class GeminiModelFactoryTest {
                 .option("total_timeout", "4m"),
             Map.of("GEMINI_API_KEY", KEY));
 
-    assertThat(defaults.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(defaults.firstByteTimeout()).isEqualTo(Duration.ofSeconds(60));
-    assertThat(defaults.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
-    assertThat(defaults.totalTimeout()).isEqualTo(Duration.ofMinutes(10));
-    assertThat(set.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(set.firstByteTimeout()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(set.idleTimeout()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(set.totalTimeout()).isEqualTo(Duration.ofMinutes(4));
+    assertThat(defaults.http().connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(defaults.http().firstByteTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(defaults.http().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(defaults.http().totalTimeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(set.http().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(set.http().firstByteTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(set.http().idleTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(set.http().totalTimeout()).isEqualTo(Duration.ofMinutes(4));
     assertThatThrownBy(() -> settings(spec().option("idle_timeout", "0s"), Map.of("GEMINI_API_KEY", KEY)))
         .hasMessageContaining("idle_timeout")
         .hasMessageContaining("must be positive");
@@ -138,7 +138,7 @@ class GeminiModelFactoryTest {
         .hasMessageContaining("appends /v1beta/models");
     assertThatThrownBy(() -> settings(spec().option("base_url", "https://generativelanguage.googleapis.com/?key=" + KEY), env))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("without query")
+        .hasMessageContaining("without credentials, query or fragment")
         .hasMessageNotContaining(KEY);
     assertThatThrownBy(() -> settings(spec().option("base_url", "ftp://example.com"), env))
         .hasMessageContaining("http or https URL");

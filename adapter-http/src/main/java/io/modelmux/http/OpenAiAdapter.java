@@ -11,28 +11,25 @@ import io.modelmux.GenerateRequest;
 import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
 import io.modelmux.Usage;
-import io.modelmux.http.internal.SseEvent;
 import io.modelmux.http.internal.HttpTransport;
+import io.modelmux.http.internal.SseEvent;
 import io.modelmux.http.internal.SseEventParser;
+import io.modelmux.http.internal.WireJson;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.Health;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelInfo;
 import io.modelmux.spi.PromptText;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,7 +51,7 @@ final class OpenAiAdapter implements ModelAdapter {
     this.settings = settings;
     this.modelId = ref.id();
     this.replicas = new ReplicaSet(settings.baseUrls(), settings.maxFailures(), settings.ejectFor(), System::nanoTime);
-    this.transport = new HttpTransport(modelId, settings.connectTimeout(), settings.httpVersion());
+    this.transport = new HttpTransport(modelId, settings.http(), settings.secrets());
   }
 
   @Override
@@ -83,13 +80,12 @@ final class OpenAiAdapter implements ModelAdapter {
     checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
     boolean failed = false;
-    try {
-      HttpResponse<byte[]> response = send(replica, body(request, false), HttpResponse.BodyHandlers.ofByteArray(), true);
-      if (response.statusCode() / 100 != 2) {
-        failed = response.statusCode() >= 500 || response.statusCode() == 408;
-        throw error(response.statusCode(), response.body(), response.headers(), replica);
+    try (HttpTransport.Exchange exchange = send(replica, body(request, false), false)) {
+      if (exchange.status() / 100 != 2) {
+        failed = exchange.status() >= 500 || exchange.status() == 408;
+        throw error(exchange, replica);
       }
-      return completion(response.body(), replica);
+      return completion(exchange.readAll(), replica);
     } catch (ModelMuxException e) {
       failed |= e instanceof BackendException && e.isRetryable() && e.statusCode().isEmpty();
       throw e;
@@ -103,21 +99,12 @@ final class OpenAiAdapter implements ModelAdapter {
     checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
     boolean failed = false;
-    StringBuilder text = new StringBuilder();
-    try {
-      HttpResponse<InputStream> response =
-          send(replica, body(request, true), HttpResponse.BodyHandlers.ofInputStream(), false);
-      if (response.statusCode() / 100 != 2) {
-        byte[] body;
-        try (InputStream in = response.body()) {
-          body = in.readNBytes(64 * 1024);
-        } catch (IOException e) {
-          body = new byte[0];
-        }
-        failed = response.statusCode() >= 500 || response.statusCode() == 408;
-        throw error(response.statusCode(), body, response.headers(), replica);
+    try (HttpTransport.Exchange exchange = send(replica, body(request, true), true)) {
+      if (exchange.status() / 100 != 2) {
+        failed = exchange.status() >= 500 || exchange.status() == 408;
+        throw error(exchange, replica);
       }
-      return readStream(response.body(), sink, replica, text);
+      return readStream(exchange, sink, replica);
     } catch (ModelMuxException e) {
       failed |= e instanceof BackendException && e.isRetryable();
       throw e;
@@ -128,87 +115,64 @@ final class OpenAiAdapter implements ModelAdapter {
 
   // ---- transport -------------------------------------------------------------------------------
 
-  private <T> HttpResponse<T> send(ReplicaSet.Replica replica, byte[] body, HttpResponse.BodyHandler<T> handler, boolean whole) {
-    URI uri = settings.chat() ? replica.chat : replica.completions;
-    Duration timeout = whole ? settings.totalTimeout() : settings.firstByteTimeout();
+  private HttpTransport.Exchange send(ReplicaSet.Replica replica, byte[] body, boolean streamed) {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri)
-            .timeout(timeout)
+        HttpRequest.newBuilder(settings.chat() ? replica.chat : replica.completions)
             .header("Content-Type", "application/json")
-            .header("Accept", whole ? "application/json" : "text/event-stream")
+            .header("Accept", streamed ? "text/event-stream" : "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    authorize(b);
+    return transport.send(b, settings.versionFor(replica.baseUrl), replica.toString(), streamed);
+  }
+
+  /** Adds the key and the configured headers (which replace defaults of the same name). */
+  private void authorize(HttpRequest.Builder b) {
     if (settings.apiKey() != null) {
       b.header("Authorization", "Bearer " + settings.apiKey());
     }
-    settings.headers().forEach(b::header);
-    return transport.send(b.build(), handler, replica.toString(), timeout);
+    settings.headers().forEach(b::setHeader);
   }
 
-  private ModelMuxException error(int status, byte[] body, java.net.http.HttpHeaders headers, ReplicaSet.Replica replica) {
+  private ModelMuxException error(HttpTransport.Exchange exchange, ReplicaSet.Replica replica) {
     return OpenAiErrors.forStatus(
-        status, body, headers.firstValue("retry-after").orElse(null), headers.firstValue("retry-after-ms").orElse(null),
-        modelId, settings.model(), replica.toString());
+        exchange.status(), exchange.readError(), exchange.headers().firstValue("retry-after").orElse(null),
+        exchange.headers().firstValue("retry-after-ms").orElse(null), modelId, settings.model(), replica.toString(),
+        settings.secrets());
   }
 
   /** Reads an SSE body to its end, with the idle and total timeouts and cancellation. */
-  private Completion readStream(InputStream in, TokenSink sink, ReplicaSet.Replica replica, StringBuilder text) {
-    SseEventParser parser = new SseEventParser();
+  private Completion readStream(HttpTransport.Exchange exchange, TokenSink sink, ReplicaSet.Replica replica) {
+    SseEventParser parser = new SseEventParser(settings.http().maxResponseBytes());
     StreamState state = new StreamState();
-    HttpTransport.Watch watch = transport.watch(in, settings.idleTimeout(), settings.totalTimeout());
-    AtomicBoolean cancelled = new AtomicBoolean();
-    sink.onCancel(
-        () -> {
-          cancelled.set(true);
-          HttpTransport.closeQuietly(in); // closes the connection: the server stops generating
-        });
+    StringBuilder text = new StringBuilder();
+    sink.onCancel(exchange::cancel);
     byte[] buf = new byte[8192];
-    try (in) {
-      while (!state.done) {
-        int n;
-        try {
-          n = in.read(buf);
-        } catch (IOException e) {
-          if (cancelled.get()) {
-            return state.completion(text, FinishReason.CANCELLED);
-          }
-          if (watch.timedOut()) {
-            throw timeout(replica, text);
-          }
-          throw new BackendException(
-              "the stream from " + replica + " for model '" + modelId + "' broke after " + text.length() + " characters: "
-                  + e + "; the text so far is in partialText()",
-              modelId, true, -1, null, text.toString(), e);
-        }
-        if (n < 0) {
-          for (SseEvent event : parser.finish()) {
-            handle(event, state, sink, replica, text);
-          }
-          break;
-        }
-        watch.touch();
-        for (SseEvent event : parser.feed(buf, 0, n)) {
-          if (sink.isCancelled()) {
-            return state.completion(text, FinishReason.CANCELLED);
-          }
-          handle(event, state, sink, replica, text);
-          if (state.done) {
-            break;
-          }
-        }
+    while (!state.done) {
+      int n = exchange.read(buf, text);
+      if (exchange.isCancelled() || sink.isCancelled()) {
+        return state.completion(text, FinishReason.CANCELLED);
+      }
+      List<SseEvent> events;
+      try {
+        events = n < 0 ? parser.finish() : parser.feed(buf, 0, n);
+      } catch (SseEventParser.EventTooLargeException e) {
+        throw exchange.eventTooLarge(text);
+      }
+      for (SseEvent event : events) {
         if (sink.isCancelled()) {
           return state.completion(text, FinishReason.CANCELLED);
         }
+        handle(event, state, sink, replica, text);
+        if (state.done) {
+          break;
+        }
       }
-    } catch (IOException e) {
-      // closing the stream failed; what was read stands
-    } finally {
-      watch.close();
+      if (n < 0) {
+        break;
+      }
     }
-    if (cancelled.get()) {
+    if (sink.isCancelled()) {
       return state.completion(text, FinishReason.CANCELLED);
-    }
-    if (watch.timedOut() && !state.done) {
-      throw timeout(replica, text);
     }
     if (!state.done && state.finish == null) {
       throw new BackendException(
@@ -217,14 +181,6 @@ final class OpenAiAdapter implements ModelAdapter {
           modelId, true, -1, null, text.toString(), null);
     }
     return state.completion(text, state.finish == null ? FinishReason.STOP : state.finish);
-  }
-
-  private BackendException timeout(ReplicaSet.Replica replica, StringBuilder text) {
-    return new BackendException(
-        "the stream from " + replica + " for model '" + modelId + "' went silent for more than "
-            + settings.idleTimeout().toMillis() + " ms (or passed the total timeout of " + settings.totalTimeout().toSeconds()
-            + " s); the text so far is in partialText()",
-        modelId, true, -1, null, text.toString(), null);
   }
 
   /** What a stream has said so far besides its text. */
@@ -242,7 +198,7 @@ final class OpenAiAdapter implements ModelAdapter {
   private void handle(SseEvent event, StreamState state, TokenSink sink, ReplicaSet.Replica replica, StringBuilder text) {
     String errorField = event.otherFields().get("error");
     if (errorField != null) { // older llama.cpp: an "error:" field line
-      throw OpenAiErrors.inStream(parseOrText(errorField), modelId, replica.toString(), text.toString());
+      throw OpenAiErrors.inStream(parseOrText(errorField), modelId, replica.toString(), text.toString(), settings.secrets());
     }
     if (!event.hasData()) {
       return;
@@ -253,21 +209,21 @@ final class OpenAiAdapter implements ModelAdapter {
     }
     JsonNode chunk;
     try {
-      chunk = OpenAiErrors.JSON.readTree(event.data());
+      chunk = WireJson.MAPPER.readTree(event.data());
     } catch (IOException e) {
       throw new BackendException(
           "the stream from " + replica + " for model '" + modelId + "' carried an event that is not JSON: "
-              + OpenAiErrors.quote(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-          modelId, false, -1, null, text.toString(), e);
+              + MessageText.quote(event.data(), settings.secrets()),
+          modelId, false, -1, null, text.toString(), null);
     }
     if (chunk == null || !chunk.isObject()) {
       return;
     }
     if (chunk.has("error") && !chunk.path("error").isNull()) {
-      throw OpenAiErrors.inStream(chunk.path("error"), modelId, replica.toString(), text.toString());
+      throw OpenAiErrors.inStream(chunk.path("error"), modelId, replica.toString(), text.toString(), settings.secrets());
     }
     if (chunk.path("object").asText().equals("error")) {
-      throw OpenAiErrors.inStream(chunk, modelId, replica.toString(), text.toString());
+      throw OpenAiErrors.inStream(chunk, modelId, replica.toString(), text.toString(), settings.secrets());
     }
     if (chunk.path("model").isTextual()) {
       state.backendModel = chunk.path("model").asText();
@@ -294,17 +250,17 @@ final class OpenAiAdapter implements ModelAdapter {
 
   private static JsonNode parseOrText(String value) {
     try {
-      JsonNode n = OpenAiErrors.JSON.readTree(value);
-      return n != null ? n : OpenAiErrors.JSON.getNodeFactory().textNode(value);
+      JsonNode n = WireJson.MAPPER.readTree(value);
+      return n != null ? n : WireJson.MAPPER.getNodeFactory().textNode(value);
     } catch (IOException e) {
-      return OpenAiErrors.JSON.getNodeFactory().textNode(value);
+      return WireJson.MAPPER.getNodeFactory().textNode(value);
     }
   }
 
   // ---- wire format -----------------------------------------------------------------------------
 
   private byte[] body(GenerateRequest request, boolean stream) {
-    ObjectNode body = OpenAiErrors.JSON.createObjectNode();
+    ObjectNode body = WireJson.MAPPER.createObjectNode();
     body.put("model", settings.model());
     if (settings.chat()) {
       ArrayNode messages = body.putArray("messages");
@@ -333,7 +289,7 @@ final class OpenAiAdapter implements ModelAdapter {
       body.putObject("stream_options").put("include_usage", true);
     }
     try {
-      return OpenAiErrors.JSON.writeValueAsBytes(body);
+      return WireJson.MAPPER.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -342,20 +298,20 @@ final class OpenAiAdapter implements ModelAdapter {
   private Completion completion(byte[] bytes, ReplicaSet.Replica replica) {
     JsonNode root;
     try {
-      root = OpenAiErrors.JSON.readTree(bytes);
+      root = WireJson.MAPPER.readTree(bytes);
     } catch (IOException e) {
-      throw OpenAiErrors.malformed("a body that is not JSON", bytes, modelId, replica.toString(), e);
+      throw OpenAiErrors.malformed("a body that is not JSON (" + WireJson.problem(e) + ")", bytes, modelId, replica.toString(), settings.secrets(), null);
     }
     if (root == null || !root.isObject()) {
-      throw OpenAiErrors.malformed("a body that is not a JSON object", bytes, modelId, replica.toString(), null);
+      throw OpenAiErrors.malformed("a body that is not a JSON object", bytes, modelId, replica.toString(), settings.secrets(), null);
     }
     if (root.has("error") && !root.path("error").isNull()) {
-      throw OpenAiErrors.inStream(root.path("error"), modelId, replica.toString(), "");
+      throw OpenAiErrors.inStream(root.path("error"), modelId, replica.toString(), "", settings.secrets());
     }
     JsonNode choice = root.path("choices").path(0);
     JsonNode content = settings.chat() ? choice.path("message").path("content") : choice.path("text");
     if (choice.isMissingNode() || !(content.isTextual() || content.isNull())) {
-      throw OpenAiErrors.malformed("no choices[0]" + (settings.chat() ? ".message.content" : ".text"), bytes, modelId, replica.toString(), null);
+      throw OpenAiErrors.malformed("no choices[0]" + (settings.chat() ? ".message.content" : ".text"), bytes, modelId, replica.toString(), settings.secrets(), null);
     }
     FinishReason finish = finishReason(choice.path("finish_reason"));
     return Completion.builder()
@@ -410,16 +366,12 @@ final class OpenAiAdapter implements ModelAdapter {
     }
     List<String> down = new ArrayList<>();
     for (ReplicaSet.Replica r : replicas.all()) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(r.models).timeout(settings.connectTimeout()).GET();
-      if (settings.apiKey() != null) {
-        b.header("Authorization", "Bearer " + settings.apiKey());
-      }
-      settings.headers().forEach(b::header);
+      HttpRequest.Builder b = HttpRequest.newBuilder(r.models).GET();
+      authorize(b);
       try {
-        HttpResponse<Void> response =
-            transport.send(b.build(), HttpResponse.BodyHandlers.discarding(), r.toString(), settings.connectTimeout());
-        if (response.statusCode() / 100 != 2) {
-          down.add(r + " (HTTP " + response.statusCode() + ")");
+        int status = transport.probe(b, settings.versionFor(r.baseUrl), r.toString());
+        if (status / 100 != 2) {
+          down.add(r + " (HTTP " + status + ")");
         }
       } catch (BackendException e) {
         down.add(r + " (" + (e.getCause() == null ? "failed" : e.getCause().getClass().getSimpleName()) + ")");

@@ -1,15 +1,17 @@
 package io.modelmux.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelmux.AuthenticationException;
 import io.modelmux.BackendException;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.RateLimitedException;
 import io.modelmux.UnknownModelException;
+import io.modelmux.http.internal.BodyHead;
+import io.modelmux.http.internal.WireJson;
+import io.modelmux.spi.MessageText;
+import io.modelmux.spi.Secrets;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -23,21 +25,22 @@ import org.jspecify.annotations.Nullable;
  * Maps what OpenAI-compatible servers answer on failure to ModelMux's exceptions, in one place:
  * HTTP statuses, and the error bodies of each server (nested {@code {"error":{...}}}, flat
  * {@code {"object":"error",...}}, {@code {"error":"text"}}, TGI's
- * {@code {"error":..., "error_type":...}}, an empty body). Messages never contain the API key,
- * nor the server's own text for authentication failures (it may quote part of the key).
+ * {@code {"error":..., "error_type":...}}, an empty body). Text from the server is quoted through
+ * {@link MessageText} with the model's secrets blanked, whatever the status; for authentication
+ * failures it is left out altogether (OpenAI's quotes part of the key).
  */
 final class OpenAiErrors {
-  static final ObjectMapper JSON = new ObjectMapper();
-  private static final int QUOTE_LIMIT = 200;
 
   private OpenAiErrors() {}
 
   /** Returns the exception for an HTTP error response. */
   static ModelMuxException forStatus(
-      int status, byte[] body, @Nullable String retryAfter, @Nullable String retryAfterMs, String modelId, String serverModel, String where) {
+      int status, BodyHead head, @Nullable String retryAfter, @Nullable String retryAfterMs, String modelId, String serverModel,
+      String where, Secrets secrets) {
+    byte[] body = head.bytes();
     String detail = message(body).orElse(null);
-    String quoted = detail != null ? detail : quote(body);
-    String type = errorType(body).orElse("");
+    String quoted = detail != null ? MessageText.quote(detail, secrets) : head.describe(secrets);
+    String type = errorType(body).map(t -> MessageText.quote(t, secrets)).orElse("");
     if (status == 401 || status == 403) {
       return new AuthenticationException(
           "the server at " + where + " rejected the credentials for model '" + modelId + "' (HTTP " + status
@@ -71,19 +74,21 @@ final class OpenAiErrors {
   }
 
   /** Returns the exception for an error sent inside a 200 stream. */
-  static BackendException inStream(JsonNode error, String modelId, String where, String partial) {
+  static BackendException inStream(JsonNode error, String modelId, String where, String partial, Secrets secrets) {
     String text = error.isTextual() ? error.asText() : error.path("message").asText(error.toString());
     int code = error.path("code").isInt() ? error.path("code").asInt() : -1;
     return new BackendException(
         "the server at " + where + " reported an error in the middle of the stream for model '" + modelId + "': "
-            + clip(text) + "; the text received so far is kept in partialText()",
+            + MessageText.quote(text, secrets) + "; the text received so far is kept in partialText()",
         modelId, true, code, null, partial, null);
   }
 
   /** Returns the exception for a body that is not what the protocol promises. */
-  static BackendException malformed(String what, byte[] body, String modelId, String where, @Nullable Throwable cause) {
+  static BackendException malformed(
+      String what, byte[] body, String modelId, String where, Secrets secrets, @Nullable Throwable cause) {
     return new BackendException(
-        "the server at " + where + " sent " + what + " for model '" + modelId + "': " + quote(body), modelId, false, cause);
+        "the server at " + where + " sent " + what + " for model '" + modelId + "': " + MessageText.body(body, secrets),
+        modelId, false, cause);
   }
 
   static Optional<String> message(byte[] body) {
@@ -93,16 +98,16 @@ final class OpenAiErrors {
     }
     JsonNode error = root.path("error");
     if (error.isObject() && error.path("message").isTextual()) {
-      return Optional.of(clip(error.path("message").asText())); // OpenAI, vLLM, Ollama, llama.cpp
+      return Optional.of(error.path("message").asText()); // OpenAI, vLLM, Ollama, llama.cpp
     }
     if (error.isTextual()) {
-      return Optional.of(clip(error.asText())); // TGI, older servers
+      return Optional.of(error.asText()); // TGI, older servers
     }
     if (root.path("message").isTextual()) {
-      return Optional.of(clip(root.path("message").asText())); // flat {"object":"error",...}
+      return Optional.of(root.path("message").asText()); // flat {"object":"error",...}
     }
     if (root.path("detail").isTextual()) {
-      return Optional.of(clip(root.path("detail").asText()));
+      return Optional.of(root.path("detail").asText());
     }
     return Optional.empty();
   }
@@ -126,7 +131,7 @@ final class OpenAiErrors {
       return null;
     }
     try {
-      JsonNode n = JSON.readTree(body);
+      JsonNode n = WireJson.MAPPER.readTree(body);
       return n != null && n.isObject() ? n : null;
     } catch (IOException e) {
       return null;
@@ -136,20 +141,6 @@ final class OpenAiErrors {
   private static boolean looksLikeContext(String text) {
     String t = text.toLowerCase(Locale.ROOT);
     return t.contains("context") || t.contains("maximum") && t.contains("token") || t.contains("too long");
-  }
-
-  /** Returns at most 200 bytes of a body, as text, for a message. */
-  static String quote(byte[] body) {
-    if (body.length == 0) {
-      return "an empty body";
-    }
-    int n = Math.min(body.length, QUOTE_LIMIT);
-    String s = new String(body, 0, n, StandardCharsets.UTF_8).replace('\n', ' ').replace('\r', ' ');
-    return "'" + s + (body.length > n ? "…' (" + body.length + " bytes)" : "'");
-  }
-
-  private static String clip(String s) {
-    return s.length() <= QUOTE_LIMIT ? s : s.substring(0, QUOTE_LIMIT) + "…";
   }
 
   /** Parses {@code Retry-After} (seconds or an HTTP date) or {@code retry-after-ms}. */

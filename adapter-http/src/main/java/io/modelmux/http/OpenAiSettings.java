@@ -1,11 +1,14 @@
 package io.modelmux.http;
 
+import io.modelmux.http.internal.HttpOptions;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.Secrets;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,21 +17,20 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@code type: openai} model's options, checked when the adapter is created.
+ * A {@code type: openai} model's options, checked when the adapter is created. {@link
+ * #toString()} shows neither the key nor the headers' values.
  *
  * @param baseUrls the replicas' base URLs, each ending in {@code /v1} as OpenAI clients take it
  * @param model the model name the server knows
- * @param apiKey the bearer token, or null for none
+ * @param apiKey the bearer token, stripped and checked, or null for none
  * @param apiKeySource where the key came from, for messages (never the key)
  * @param chat whether to use {@code /chat/completions} (else {@code /completions})
- * @param headers extra request headers
- * @param connectTimeout how long to wait for a connection
- * @param firstByteTimeout how long to wait for the response to begin
- * @param idleTimeout the longest silence between stream chunks
- * @param totalTimeout the longest a whole request may take
- * @param httpVersion HTTP/1.1 or HTTP/2
+ * @param headers extra request headers, checked
+ * @param http the timeouts and the response size limit
+ * @param httpVersion the HTTP version asked for, or null to choose by each URL's scheme
  * @param maxFailures consecutive failures that eject a replica
  * @param ejectFor how long an ejected replica is left out
+ * @param secrets the key and the headers' values, to keep out of every message
  */
 record OpenAiSettings(
     List<URI> baseUrls,
@@ -37,57 +39,76 @@ record OpenAiSettings(
     String apiKeySource,
     boolean chat,
     Map<String, String> headers,
-    Duration connectTimeout,
-    Duration firstByteTimeout,
-    Duration idleTimeout,
-    Duration totalTimeout,
-    HttpClient.Version httpVersion,
+    HttpOptions http,
+    HttpClient.@Nullable Version httpVersion,
     int maxFailures,
-    Duration ejectFor) {
+    Duration ejectFor,
+    Secrets secrets) {
 
-  static final Set<String> KEYS =
-      Set.of(
-          "base_url", "replicas", "model", "api_key", "api_key_env", "endpoint", "headers",
-          "connect_timeout", "first_byte_timeout", "idle_timeout", "total_timeout", "http_version",
-          "max_failures", "eject_for");
+  static final Set<String> KEYS = keys();
+
+  private static final String EXAMPLE_URL = "http://localhost:8000/v1";
+
+  private static Set<String> keys() {
+    Set<String> keys =
+        new HashSet<>(
+            Set.of("base_url", "replicas", "model", "api_key", "api_key_env", "endpoint", "headers", "http_version",
+                "max_failures", "eject_for"));
+    keys.addAll(HttpOptions.KEYS);
+    return Set.copyOf(keys);
+  }
 
   /** Parses the spec, reading {@code api_key_env} through {@code environment}. */
-  static OpenAiSettings from(ModelSpec spec, Function<String, String> environment) {
-    List<String> urls = new ArrayList<>(spec.optionStrings("replicas"));
-    spec.optionString("base_url").ifPresent(u -> urls.add(0, u));
-    if (urls.isEmpty()) {
+  static OpenAiSettings from(ModelSpec spec, Function<String, @Nullable String> environment) {
+    List<URI> parsed = new ArrayList<>();
+    spec.optionString("base_url").ifPresent(u -> parsed.add(HttpOptions.baseUrl(spec, "base_url", u, EXAMPLE_URL)));
+    for (String u : spec.optionStrings("replicas")) {
+      parsed.add(HttpOptions.baseUrl(spec, "replicas", u, EXAMPLE_URL));
+    }
+    if (parsed.isEmpty()) {
       throw spec.optionError("base_url", "is required for type 'openai' (or give 'replicas': a list of base URLs)");
     }
-    List<URI> parsed = new ArrayList<>();
-    for (String u : urls) {
-      parsed.add(parseUrl(spec, urls.size() > 1 ? "replicas" : "base_url", u));
-    }
-    String key = spec.optionString("api_key").filter(k -> !k.isBlank()).orElse(null);
+    String key = null;
     String source = "option api_key";
-    if (key == null && spec.optionString("api_key_env").isPresent()) {
-      String var = spec.optionString("api_key_env").get();
-      key = environment.apply(var);
+    String given = spec.optionString("api_key").filter(k -> !k.isBlank()).orElse(null);
+    if (given != null) {
+      key = HttpOptions.credential(spec, "api_key", source, given);
+    } else if (spec.optionString("api_key_env").isPresent()) {
+      String var = spec.optionString("api_key_env").get().strip();
+      String value = environment.apply(var);
       source = "environment variable " + var;
-      if (key == null || key.isBlank()) {
-        throw spec.optionError("api_key_env", "names " + var + ", which is not set; set it or remove api_key_env");
+      if (value == null || value.isBlank()) {
+        throw spec.optionError("api_key_env", "names " + MessageText.clip(var) + ", which is not set; set it or remove api_key_env");
       }
+      key = HttpOptions.credential(spec, "api_key_env", source, value);
     }
-    String endpoint = spec.optionString("endpoint").orElse("chat").toLowerCase(Locale.ROOT);
+    Map<String, String> headers = HttpOptions.headers(spec, "headers");
+    if (key != null && headers.keySet().stream().anyMatch(h -> h.equalsIgnoreCase("authorization"))) {
+      throw spec.optionError("headers", "sets Authorization, and so does the API key (" + source + "); give one of them");
+    }
+    String endpoint = spec.optionString("endpoint").orElse("chat").strip().toLowerCase(Locale.ROOT);
     if (!endpoint.equals("chat") && !endpoint.equals("completions")) {
-      throw spec.optionError("endpoint", "must be chat or completions, got '" + endpoint + "'");
+      throw spec.optionError("endpoint", "must be chat or completions, got " + MessageText.quote(endpoint));
     }
-    String version = spec.optionString("http_version").orElse("2");
-    HttpClient.Version v;
-    if (version.equals("1.1")) {
-      v = HttpClient.Version.HTTP_1_1;
-    } else if (version.equals("2")) {
-      v = HttpClient.Version.HTTP_2;
-    } else {
-      throw spec.optionError("http_version", "must be 1.1 or 2, got '" + version + "'");
+    HttpClient.Version v = null;
+    if (spec.optionString("http_version").isPresent()) {
+      String version = spec.optionString("http_version").get().strip();
+      if (version.equals("1.1")) {
+        v = HttpClient.Version.HTTP_1_1;
+      } else if (version.equals("2")) {
+        v = HttpClient.Version.HTTP_2;
+      } else if (!version.equals("auto")) {
+        throw spec.optionError(
+            "http_version", "must be 1.1, 2 or auto (HTTP/2 on https, HTTP/1.1 on http), got " + MessageText.quote(version));
+      }
     }
     int maxFailures = spec.optionInt("max_failures").orElse(3);
     if (maxFailures < 1) {
       throw spec.optionError("max_failures", "must be at least 1, got " + maxFailures);
+    }
+    Duration ejectFor = spec.optionDuration("eject_for").orElse(Duration.ofSeconds(30));
+    if (ejectFor.isNegative() || ejectFor.isZero()) {
+      throw spec.optionError("eject_for", "must be positive, got " + ejectFor);
     }
     return new OpenAiSettings(
         List.copyOf(parsed),
@@ -95,33 +116,24 @@ record OpenAiSettings(
         key,
         source,
         endpoint.equals("chat"),
-        spec.optionStringMap("headers"),
-        positive(spec, "connect_timeout", Duration.ofSeconds(10)),
-        positive(spec, "first_byte_timeout", Duration.ofSeconds(60)),
-        positive(spec, "idle_timeout", Duration.ofSeconds(60)),
-        positive(spec, "total_timeout", Duration.ofMinutes(10)),
+        headers,
+        HttpOptions.from(spec),
         v,
         maxFailures,
-        positive(spec, "eject_for", Duration.ofSeconds(30)));
+        ejectFor,
+        spec.secrets().and(key));
   }
 
-  private static URI parseUrl(ModelSpec spec, String key, String url) {
-    try {
-      URI uri = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-        throw spec.optionError(key, "must be an http or https URL such as http://localhost:8000/v1, got '" + url + "'");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw spec.optionError(key, "is not a URL: " + e.getMessage());
-    }
+  /** Returns the HTTP version to ask for at {@code uri}. */
+  HttpClient.Version versionFor(URI uri) {
+    return httpVersion != null ? httpVersion : HttpOptions.defaultVersion(uri);
   }
 
-  private static Duration positive(ModelSpec spec, String key, Duration fallback) {
-    Duration d = spec.optionDuration(key).orElse(fallback);
-    if (d.isNegative() || d.isZero()) {
-      throw spec.optionError(key, "must be positive, got " + d);
-    }
-    return d;
+  @Override
+  public String toString() {
+    return "OpenAiSettings{baseUrls=" + baseUrls + ", model=" + model + ", apiKey="
+        + (apiKey == null ? "none" : "(from " + apiKeySource + ")") + ", chat=" + chat + ", headers=" + headers.keySet()
+        + ", http=" + http + ", httpVersion=" + (httpVersion == null ? "auto" : httpVersion) + ", maxFailures=" + maxFailures
+        + ", ejectFor=" + ejectFor + '}';
   }
 }

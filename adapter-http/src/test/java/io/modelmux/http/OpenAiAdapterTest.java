@@ -350,7 +350,7 @@ class OpenAiAdapterTest {
     assertThatThrownBy(() -> adapter().generate(GenerateRequest.of("Hi")))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining("not JSON")
-        .hasMessageContaining("(1013 bytes)")
+        .hasMessageContaining("<html>" + "x".repeat(194) + "…' (cut: 813 more characters)")
         .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(400));
   }
 

@@ -1,45 +1,95 @@
 package io.modelmux.http.internal;
 
 import io.modelmux.BackendException;
+import io.modelmux.BackendTimeoutException;
+import io.modelmux.spi.MessageText;
+import io.modelmux.spi.Secrets;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What every HTTP adapter needs from {@code java.net.http}: one client per adapter (started on
- * load, dropped on unload), sending with transport failures mapped to retryable
- * {@link BackendException}s that name the server, and a watchdog that closes a streamed body
- * when it goes silent for too long or passes its total time. Thread-safe.
+ * What every HTTP adapter needs from {@code java.net.http}, in one place: one client per adapter
+ * (started on load, dropped on unload) that never follows a redirect, and {@link Exchange}s
+ * whose every timeout holds and whose every failure is a typed, bounded, secret-free exception.
+ *
+ * <ul>
+ *   <li><b>Redirects</b> are not followed: a {@code 3xx} fails naming the status and the {@code
+ *       Location}, so that a key or a configured header never reaches another host, port or
+ *       scheme, and a POST never turns into a GET.
+ *   <li><b>Timeouts</b>: {@code connect_timeout} bounds the connection and its TLS handshake; the
+ *       wait for the response headers is bounded by {@code first_byte_timeout} for streams and by
+ *       {@code total_timeout} otherwise; a watchdog closes the body when no byte came for {@code
+ *       idle_timeout} or the exchange passed {@code total_timeout} counted from the send, which
+ *       makes a blocked read fail and releases the connection.
+ *   <li><b>Sizes</b>: a body read whole may not pass {@code max_response_size} (after decoding,
+ *       so a compressed bomb cannot pass either); error bodies are read to 64 KiB.
+ *   <li><b>Encodings</b>: the client asks for none; a body sent with {@code Content-Encoding:
+ *       gzip} or {@code deflate} anyway is decoded, any other encoding refused with a message.
+ *   <li><b>Messages</b> name the server and the cause ("connection refused", "unknown host",
+ *       "TLS handshake failed: ..."), quote outside text through {@link MessageText}, and pass
+ *       every library exception kept as a cause through {@link Secrets#scrub}.
+ * </ul>
+ *
+ * <p>Thread-safe.
  */
 public final class HttpTransport {
+  /** How much of an error body is read. */
+  public static final int ERROR_BODY_LIMIT = 64 * 1024;
+
   private final String modelId;
-  private final Duration connectTimeout;
-  private final HttpClient.Version version;
+  private final HttpOptions options;
+  private final Secrets secrets;
   private final Object lock = new Object();
   private volatile @Nullable HttpClient client; // written under lock
   private volatile @Nullable ScheduledExecutorService watchdog; // written under lock
+  /** The exchanges whose bodies are open, checked by the watchdog's one periodic sweep. */
+  private final Set<Exchange> open = ConcurrentHashMap.newKeySet();
 
   /**
    * @param modelId the model, for messages and thread names
-   * @param connectTimeout how long to wait for a connection
-   * @param version HTTP/1.1 or HTTP/2
+   * @param options the timeouts and the response size limit
+   * @param secrets the values never to show
    */
-  public HttpTransport(String modelId, Duration connectTimeout, HttpClient.Version version) {
+  public HttpTransport(String modelId, HttpOptions options, Secrets secrets) {
     this.modelId = modelId;
-    this.connectTimeout = connectTimeout;
-    this.version = version;
+    this.options = options;
+    this.secrets = secrets;
+  }
+
+  /** Returns the options this transport enforces. */
+  public HttpOptions options() {
+    return options;
   }
 
   /** Creates the client and the watchdog thread. Idempotent. */
@@ -48,18 +98,32 @@ public final class HttpTransport {
       if (client != null) {
         return;
       }
-      client = HttpClient.newBuilder().version(version).connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
-      watchdog =
-          Executors.newSingleThreadScheduledExecutor(
+      client =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1) // each request names its own version
+              .connectTimeout(options.connectTimeout())
+              .followRedirects(HttpClient.Redirect.NEVER)
+              .build();
+      ScheduledThreadPoolExecutor w =
+          new ScheduledThreadPoolExecutor(
+              1,
               r -> {
                 Thread t = new Thread(r, "modelmux-http-" + modelId + "-timeouts");
                 t.setDaemon(true);
                 return t;
               });
+      // one sweep over the open exchanges, rather than a task per exchange: scheduling a task
+      // wakes the watchdog thread, which cost a third of the throughput on two cores
+      long every = Math.max(5, Math.min(250, Math.min(options.idleTimeout().toMillis(), options.totalTimeout().toMillis()) / 8));
+      w.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+      watchdog = w;
     }
   }
 
-  /** Drops the client (its idle connections close with it) and stops the watchdog. Idempotent. */
+  /**
+   * Drops the client (its idle connections close with it) and stops the watchdog. A body still
+   * being read is closed, so that its reader fails rather than waits unwatched. Idempotent.
+   */
   public void stop() {
     synchronized (lock) {
       client = null;
@@ -68,6 +132,16 @@ public final class HttpTransport {
       if (w != null) {
         w.shutdownNow();
       }
+      for (Exchange e : open) {
+        closeQuietly(e.raw); // the reader's thread closes the rest
+      }
+    }
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    for (Exchange e : open) {
+      e.check(now);
     }
   }
 
@@ -77,102 +151,418 @@ public final class HttpTransport {
   }
 
   /**
-   * Sends {@code request}.
+   * Sends {@code request} and returns the exchange once the response headers are in, its body
+   * watched for the idle and total timeouts. Close the exchange when done.
    *
+   * @param request the request, without timeout or version (they are set here)
+   * @param version the HTTP version to ask for
    * @param where the server, for messages (never holds a key)
-   * @param timeout the timeout the request carries, for messages
-   * @throws BackendException retryable, when the connection fails or the server does not answer
+   * @param streamed whether the body is a stream (the headers wait is then {@code
+   *     first_byte_timeout} rather than {@code total_timeout})
+   * @throws BackendTimeoutException when the connection or the headers do not come in time
+   * @throws BackendException retryable when the connection fails; not retryable for a redirect
    * @throws IllegalStateException when not started
    */
-  public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String where, Duration timeout) {
+  public Exchange send(HttpRequest.Builder request, HttpClient.Version version, String where, boolean streamed) {
     HttpClient c = client;
     if (c == null) {
       throw new IllegalStateException("model '" + modelId + "' is not loaded");
     }
-    try {
-      return c.send(request, handler);
-    } catch (HttpConnectTimeoutException e) {
+    long start = System.nanoTime();
+    boolean firstByte = streamed && options.firstByteTimeout().compareTo(options.totalTimeout()) < 0;
+    Duration headersWait = firstByte ? options.firstByteTimeout() : options.totalTimeout();
+    HttpRequest built = request.timeout(headersWait).version(version).build();
+    HttpResponse<InputStream> response = send(c, built, where, firstByte ? "first_byte_timeout" : "total_timeout", headersWait);
+    Exchange exchange = new Exchange(response, where, start);
+    int status = response.statusCode();
+    if (status >= 300 && status < 400) {
+      exchange.close();
+      String location = response.headers().firstValue("location").orElse(null);
       throw new BackendException(
-          "could not connect to " + where + " for model '" + modelId + "' within " + connectTimeout.toMillis()
-              + " ms; is the server up?", modelId, true, e);
-    } catch (HttpTimeoutException e) {
-      throw new BackendException(
-          "the server at " + where + " did not answer for model '" + modelId + "' within " + timeout.toMillis()
-              + " ms; it may be overloaded", modelId, true, e);
-    } catch (ConnectException e) {
-      throw new BackendException(
-          "could not connect to " + where + " for model '" + modelId + "' (" + e.getMessage() + "); is the server up?",
-          modelId, true, e);
+          "the server at " + where + " answered HTTP " + status + " for model '" + modelId + "'"
+              + (location == null ? " without a Location" : " redirecting to " + MessageText.quote(location, secrets))
+              + "; redirects are not followed, as they could carry the API key and headers to another server:"
+              + " set the model's URL to the address that answers",
+          modelId, false, status, null, null, null);
+    }
+    return exchange;
+  }
+
+  /**
+   * Sends a small request (a health check) and returns its status, draining at most {@value
+   * #ERROR_BODY_LIMIT} bytes of the body; the whole exchange is bounded by {@code
+   * connect_timeout}.
+   *
+   * @throws BackendException when the server cannot be reached or does not answer in time (a
+   *     redirect is returned as its status, not followed)
+   */
+  public int probe(HttpRequest.Builder request, HttpClient.Version version, String where) {
+    HttpClient c = client;
+    if (c == null) {
+      throw new IllegalStateException("model '" + modelId + "' is not loaded");
+    }
+    HttpRequest built = request.timeout(options.connectTimeout()).version(version).build();
+    HttpResponse<InputStream> response = send(c, built, where, "connect_timeout", options.connectTimeout());
+    try (InputStream in = response.body()) {
+      in.readNBytes(ERROR_BODY_LIMIT);
     } catch (IOException e) {
-      throw new BackendException("the connection to " + where + " failed for model '" + modelId + "': " + e, modelId, true, e);
+      // the status is what a probe wants; the body is drained only to reuse the connection
+    }
+    return response.statusCode();
+  }
+
+  private HttpResponse<InputStream> send(HttpClient c, HttpRequest request, String where, String waitOption, Duration wait) {
+    try {
+      return c.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (HttpConnectTimeoutException e) {
+      throw new BackendTimeoutException(
+          "could not connect to " + where + " for model '" + modelId + "' within connect_timeout ("
+              + options.connectTimeout().toMillis() + " ms); is the server up"
+              + ("https".equals(request.uri().getScheme()) ? ", and does it speak TLS?" : "?"),
+          modelId, "connect_timeout", options.connectTimeout(), null, secrets.scrub(e));
+    } catch (HttpTimeoutException e) {
+      throw new BackendTimeoutException(
+          "the server at " + where + " did not answer for model '" + modelId + "' within " + waitOption + " ("
+              + wait.toMillis() + " ms); it may be overloaded",
+          modelId, waitOption, wait, null, secrets.scrub(e));
+    } catch (IOException e) {
+      String cause = cause(e, request.uri(), true);
+      if (cause.startsWith("TLS")) {
+        throw new BackendException(
+            "could not connect to " + where + " for model '" + modelId + "': " + cause + "; check that the server speaks TLS"
+                + " on that port (an http server needs an http:// URL) and that its certificate is trusted by this JVM",
+            modelId, false, secrets.scrub(e));
+      }
+      boolean unknownHost = cause.startsWith("unknown host");
+      boolean connecting = e instanceof ConnectException || unknownHost || cause.startsWith("no route");
+      throw new BackendException(
+          connecting
+              ? "could not connect to " + where + " for model '" + modelId + "': " + cause
+                  + (unknownHost ? "; check the host name in the model's URL" : "; is the server up?")
+              : "the exchange with " + where + " for model '" + modelId + "' failed: " + cause + "; it may succeed if retried",
+          modelId, true, secrets.scrub(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackendException("interrupted while calling " + where + " for model '" + modelId + "'", modelId, false, e);
     }
   }
 
-  /** Watches one streamed body; close it when the stream ends. */
-  public interface Watch extends AutoCloseable {
-    /** Records that bytes arrived. */
-    void touch();
-
-    /** Returns whether the watchdog closed the body for silence or total time. */
-    boolean timedOut();
-
-    @Override
-    void close();
-  }
-
   /**
-   * Starts watching {@code body}: it is closed when no byte arrives for {@code idle} or the
-   * stream passes {@code total}, which makes a blocked read fail.
+   * Names what went wrong with a connection in words: the JDK's own messages are often null.
+   *
+   * @param uri the URL asked for, to name its host
+   * @param beforeResponse whether no response had come yet (a TLS failure is then the handshake's)
    */
-  public Watch watch(InputStream body, Duration idle, Duration total) {
-    long start = System.nanoTime();
-    long[] last = {start};
-    AtomicBoolean fired = new AtomicBoolean();
-    ScheduledExecutorService w = watchdog;
-    ScheduledFuture<?> task = null;
-    if (w != null) {
-      long every = Math.max(10, Math.min(idle.toMillis(), 1000) / 4);
-      task =
-          w.scheduleAtFixedRate(
-              () -> {
-                long now = System.nanoTime();
-                if (now - last[0] > idle.toNanos() || now - start > total.toNanos()) {
-                  fired.set(true);
-                  closeQuietly(body);
-                }
-              },
-              every, every, TimeUnit.MILLISECONDS);
+  private String cause(IOException e, URI uri, boolean beforeResponse) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+        return "unknown host " + MessageText.quote(String.valueOf(uri.getHost()));
+      }
+      if (t instanceof NoRouteToHostException) {
+        return "no route to host";
+      }
+      if (t instanceof SSLException) {
+        return (beforeResponse ? "TLS handshake failed: " : "TLS failed: ") + MessageText.quote(String.valueOf(t.getMessage()), secrets);
+      }
     }
-    ScheduledFuture<?> scheduled = task;
-    return new Watch() {
-      @Override
-      public void touch() {
-        last[0] = System.nanoTime();
-      }
-
-      @Override
-      public boolean timedOut() {
-        return fired.get();
-      }
-
-      @Override
-      public void close() {
-        if (scheduled != null) {
-          scheduled.cancel(false);
-        }
-      }
-    };
+    String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+    if (e instanceof ConnectException) {
+      return "connection refused"; // the JDK's HttpClient says so only through a ClosedChannelException
+    }
+    if (message.contains("received no bytes") || e instanceof EOFException) {
+      return "the server closed the connection without a complete answer";
+    }
+    if (message.contains("connection reset")) {
+      return "the connection was reset";
+    }
+    return MessageText.quote(e.toString(), secrets);
   }
 
   /** Closes {@code in}, ignoring failures: the stream is being abandoned. */
-  public static void closeQuietly(InputStream in) {
+  static void closeQuietly(@Nullable InputStream in) {
+    if (in == null) {
+      return;
+    }
     try {
       in.close();
     } catch (IOException e) {
       // nothing more can be done with a stream that fails to close
     }
+  }
+
+  /**
+   * One request's response: status, headers and a body read with every timeout and limit in
+   * force. Reading is for one thread; {@link #cancel()} and the watchdog may close the body from
+   * others. Close it when done: an exchange closed before its body ended closes its connection.
+   */
+  public final class Exchange implements AutoCloseable {
+    private final HttpResponse<InputStream> response;
+    private final InputStream raw;
+    private @Nullable InputStream decoded;
+    private @Nullable Inflater inflater;
+    private final String where;
+    private final long startNanos;
+    private volatile long lastNanos;
+    /** The option whose time ran out, once the watchdog closed the body. */
+    private final AtomicReference<@Nullable String> expired = new AtomicReference<>();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+
+    Exchange(HttpResponse<InputStream> response, String where, long startNanos) {
+      this.response = response;
+      this.raw = response.body();
+      this.where = where;
+      this.startNanos = startNanos;
+      this.lastNanos = System.nanoTime();
+      open.add(this);
+    }
+
+    /** Closes the body when a timeout ran out; called by the watchdog's sweep. */
+    void check(long now) {
+      String option =
+          now - startNanos > options.totalTimeout().toNanos() ? "total_timeout"
+              : now - lastNanos > options.idleTimeout().toNanos() ? "idle_timeout" : null;
+      if (option != null && expired.compareAndSet(null, option)) {
+        closeQuietly(raw); // a blocked read fails; the connection is dropped
+      }
+    }
+
+    /** Returns the HTTP status. */
+    public int status() {
+      return response.statusCode();
+    }
+
+    /** Returns the response headers. */
+    public HttpHeaders headers() {
+      return response.headers();
+    }
+
+    /** Returns the server, for messages. */
+    public String where() {
+      return where;
+    }
+
+    /** Stops the exchange from another thread: the body is closed, reads return -1. */
+    public void cancel() {
+      cancelled.set(true);
+      closeQuietly(raw); // closes the connection: the server sees it and stops generating
+    }
+
+    /** Returns whether {@link #cancel()} was called. */
+    public boolean isCancelled() {
+      return cancelled.get();
+    }
+
+    /** Returns whether a timeout closed the body. */
+    public boolean timedOut() {
+      return expired.get() != null;
+    }
+
+    /**
+     * Reads the next bytes of the (decoded) body.
+     *
+     * @param buf where to put them
+     * @param partial the text delivered so far, for the exception's {@code partialText}
+     * @return how many bytes were read, or -1 at the end of the body or after {@link #cancel()}
+     * @throws BackendTimeoutException when a timeout closed the body
+     * @throws BackendException when the connection broke or the body cannot be decoded
+     */
+    public int read(byte[] buf, CharSequence partial) {
+      return read(buf, 0, buf.length, partial);
+    }
+
+    private int read(byte[] buf, int offset, int length, CharSequence partial) {
+      int n;
+      try {
+        n = body().read(buf, offset, length);
+      } catch (IOException e) {
+        if (cancelled.get()) {
+          return -1;
+        }
+        if (timedOut()) {
+          throw timeout(partial, e);
+        }
+        if (e instanceof ZipException) {
+          throw new BackendException(
+              "the server at " + where + " sent a body for model '" + modelId + "' marked Content-Encoding "
+                  + MessageText.quote(encoding()) + " that does not decode: " + MessageText.quote(String.valueOf(e.getMessage())),
+              modelId, false, -1, null, partial.toString(), e);
+        }
+        throw new BackendException(
+            "the answer from " + where + " for model '" + modelId + "' broke after " + partial.length()
+                + " characters: " + cause(e, response.request().uri(), false)
+                + (partial.length() > 0 ? "; the text so far is in partialText()" : ""),
+            modelId, true, -1, null, partial.toString(), secrets.scrub(e));
+      }
+      if (n < 0) {
+        if (timedOut() && !cancelled.get()) {
+          throw timeout(partial, null);
+        }
+        return -1;
+      }
+      lastNanos = System.nanoTime();
+      return n;
+    }
+
+    /**
+     * Reads the whole body, decoded.
+     *
+     * @throws BackendException when it passes {@code max_response_size}, or as {@link #read}
+     */
+    public byte[] readAll() {
+      long max = options.maxResponseBytes();
+      long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
+      boolean identity = encoding().equals("identity");
+      if (declared > max && identity) {
+        close();
+        throw tooLarge("declares " + declared + " bytes", "");
+      }
+      if (declared >= 0 && identity) { // the common case: read into an array of the right size
+        byte[] out = new byte[(int) declared];
+        int n = 0;
+        while (n < out.length) {
+          int r = read(out, n, out.length - n, "");
+          if (r < 0) {
+            return Arrays.copyOf(out, n);
+          }
+          n += r;
+        }
+        read(new byte[1], 0, 1, ""); // reaches the end, so that closing returns the connection to the pool
+        return out;
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+      byte[] buf = new byte[8192];
+      while (true) {
+        int n = read(buf, 0, buf.length, "");
+        if (n < 0) {
+          return out.toByteArray();
+        }
+        if (out.size() + (long) n > max) {
+          close();
+          throw tooLarge("sent more than " + max + " bytes", "");
+        }
+        out.write(buf, 0, n);
+      }
+    }
+
+    /**
+     * Reads at most {@value #ERROR_BODY_LIMIT} bytes of an error body, decoded when it is
+     * compressed and decodes; never fails: returns what could be read, and the body's length
+     * when known.
+     */
+    public BodyHead readError() {
+      byte[] bytes;
+      try {
+        bytes = raw.readNBytes(ERROR_BODY_LIMIT);
+      } catch (IOException e) {
+        return new BodyHead(new byte[0], -1);
+      }
+      boolean whole = bytes.length < ERROR_BODY_LIMIT;
+      String encoding = encoding();
+      if (encoding.equals("gzip") || encoding.equals("x-gzip") || encoding.equals("deflate")) {
+        try (InputStream in = decoder(encoding, new ByteArrayInputStream(bytes))) {
+          byte[] decoded = in.readNBytes(ERROR_BODY_LIMIT);
+          return new BodyHead(decoded, whole && in.read() < 0 ? decoded.length : -1);
+        } catch (IOException e) {
+          // not what it claims to be: described as compressed bytes below
+        } finally {
+          endInflater();
+        }
+      }
+      long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
+      return new BodyHead(bytes, whole ? bytes.length : declared > bytes.length ? declared : -1);
+    }
+
+    /**
+     * Returns the exception for a streamed event larger than {@code max_response_size}; the
+     * caller closes the exchange.
+     */
+    public BackendException eventTooLarge(CharSequence partial) {
+      return tooLarge("sent a stream event of more than " + options.maxResponseBytes() + " bytes", partial);
+    }
+
+    private BackendException tooLarge(String what, CharSequence partial) {
+      return new BackendException(
+          "the answer from " + where + " for model '" + modelId + "' " + what + ", more than max_response_size ("
+              + size(options.maxResponseBytes()) + "); raise max_response_size or lower max_tokens",
+          modelId, false, -1, null, partial.toString(), null);
+    }
+
+    private BackendTimeoutException timeout(CharSequence partial, @Nullable Throwable cause) {
+      String option = expired.get();
+      boolean total = "total_timeout".equals(option);
+      Duration limit = total ? options.totalTimeout() : options.idleTimeout();
+      return new BackendTimeoutException(
+          "the answer from " + where + " for model '" + modelId + "' "
+              + (total ? "passed total_timeout (" + limit.toMillis() + " ms)" : "went silent for more than idle_timeout (" + limit.toMillis() + " ms)")
+              + (partial.length() > 0
+                  ? " after " + partial.length() + " characters; the exchange was cancelled, and the text so far is in partialText()"
+                  : " before its body ended; the exchange was cancelled; it may succeed if retried"),
+          modelId, total ? "total_timeout" : "idle_timeout", limit, partial.toString(), cause == null ? null : secrets.scrub(cause));
+    }
+
+    private String encoding() {
+      return response.headers().firstValue("content-encoding").map(v -> v.strip().toLowerCase(Locale.ROOT)).filter(v -> !v.isEmpty()).orElse("identity");
+    }
+
+    private InputStream body() throws IOException {
+      InputStream d = decoded;
+      if (d == null) {
+        String encoding = encoding();
+        if (encoding.equals("identity")) {
+          d = raw;
+        } else if (encoding.equals("gzip") || encoding.equals("x-gzip") || encoding.equals("deflate")) {
+          d = decoder(encoding, raw);
+        } else {
+          close();
+          throw new BackendException(
+              "the server at " + where + " sent a body for model '" + modelId + "' with Content-Encoding "
+                  + MessageText.quote(encoding) + ", which was not asked for and cannot be read (gzip and deflate can);"
+                  + " configure the server or proxy not to compress",
+              modelId, false, -1, null, null, null);
+        }
+        decoded = d;
+      }
+      return d;
+    }
+
+    private InputStream decoder(String encoding, InputStream in) throws IOException {
+      if (!encoding.equals("deflate")) {
+        return new GZIPInputStream(in, 8192);
+      }
+      PushbackInputStream peek = new PushbackInputStream(in, 2);
+      byte[] head = peek.readNBytes(2);
+      peek.unread(head);
+      // "deflate" should be zlib-wrapped (RFC 9110), but some servers send raw deflate
+      boolean zlib = head.length == 2 && (head[0] & 0x0F) == 8 && (((head[0] & 0xFF) << 8) | (head[1] & 0xFF)) % 31 == 0;
+      endInflater();
+      inflater = new Inflater(!zlib);
+      return new InflaterInputStream(peek, inflater, 8192);
+    }
+
+    private void endInflater() {
+      Inflater i = inflater;
+      inflater = null;
+      if (i != null) {
+        i.end();
+      }
+    }
+
+    /** Stops the watchdog and closes the body; before its end, that closes the connection. Idempotent. */
+    @Override
+    public void close() {
+      open.remove(this);
+      closeQuietly(raw);
+      endInflater();
+    }
+  }
+
+  private static String size(long bytes) {
+    if (bytes % (1 << 20) == 0) {
+      return (bytes >> 20) + " MiB";
+    }
+    if (bytes % 1024 == 0) {
+      return (bytes >> 10) + " KiB";
+    }
+    return bytes + " bytes";
   }
 }

@@ -58,6 +58,12 @@ public final class SseEventParser {
   private boolean finished;
   private long bytesRead;
 
+  /** The most bytes one event (its lines, without line ends) or one pending line may hold. */
+  private final long maxEventBytes;
+
+  /** The bytes of the event being read so far. */
+  private long eventBytes;
+
   // The event being read. Data stays in bytes (lines joined with LF) and is decoded once, at
   // dispatch; LF cannot occur inside a UTF-8 sequence, so this decodes exactly as line by line.
   private byte[] data = new byte[INITIAL_CAPACITY];
@@ -66,8 +72,40 @@ public final class SseEventParser {
   private @Nullable String id;
   private @Nullable Map<String, String> otherFields;
 
-  /** Creates a parser for one stream. */
-  public SseEventParser() {}
+  /** Creates a parser for one stream, without a limit on an event's size. */
+  public SseEventParser() {
+    this(Integer.MAX_VALUE - 8);
+  }
+
+  /**
+   * Creates a parser for one stream whose events, and lines, may not pass {@code maxEventBytes}:
+   * a server that sends an endless line or event makes {@link #feed} throw {@link
+   * EventTooLargeException} instead of filling the heap.
+   *
+   * @param maxEventBytes positive
+   */
+  public SseEventParser(long maxEventBytes) {
+    if (maxEventBytes <= 0) {
+      throw new IllegalArgumentException("maxEventBytes must be positive, got " + maxEventBytes);
+    }
+    this.maxEventBytes = maxEventBytes;
+  }
+
+  /** An event or a line passed the parser's limit. */
+  public static final class EventTooLargeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final long limit;
+
+    EventTooLargeException(long limit) {
+      super("a server-sent event passed " + limit + " bytes");
+      this.limit = limit;
+    }
+
+    /** Returns the limit that was passed, in bytes. */
+    public long limit() {
+      return limit;
+    }
+  }
 
   /**
    * Feeds bytes as they arrive (any split: mid-line, mid-CRLF, mid UTF-8 character); returns the
@@ -76,6 +114,7 @@ public final class SseEventParser {
    * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not lie in {@code
    *     bytes}
    * @throws IllegalStateException if {@link #finish()} was called
+   * @throws EventTooLargeException if an event or a line passes the limit given at construction
    */
   public List<SseEvent> feed(byte[] bytes, int offset, int length) {
     Objects.requireNonNull(bytes, "bytes");
@@ -173,6 +212,10 @@ public final class SseEventParser {
     if (b[off] == COLON) {
       return null; // a comment, such as a ": ping" keep-alive
     }
+    eventBytes += len;
+    if (eventBytes > maxEventBytes) {
+      throw new EventTooLargeException(maxEventBytes);
+    }
     int end = off + len;
     int nameEnd = off;
     while (nameEnd < end && b[nameEnd] != COLON) {
@@ -214,6 +257,7 @@ public final class SseEventParser {
       dispatched = new SseEvent(event, text, id, others);
     }
     dataLength = -1;
+    eventBytes = 0;
     event = null;
     id = null;
     otherFields = null;
@@ -223,6 +267,9 @@ public final class SseEventParser {
   private void appendToLine(byte[] b, int off, int len) {
     if (len == 0) {
       return;
+    }
+    if ((long) lineLength + len > maxEventBytes) {
+      throw new EventTooLargeException(maxEventBytes);
     }
     line = ensureCapacity(line, lineLength, len);
     System.arraycopy(b, off, line, lineLength, len);

@@ -191,6 +191,73 @@ public final class FakeServer implements AutoCloseable {
     };
   }
 
+  /** Answers {@code status} with a {@code Location} header and an empty body. */
+  public static Answer redirect(int status, String location) {
+    return ex -> {
+      ex.getResponseHeaders().add("Location", location);
+      ex.sendResponseHeaders(status, -1);
+    };
+  }
+
+  /**
+   * Promises {@code declaredLength} bytes, sends {@code head}, then stalls until {@code release}
+   * opens (at most 30 s); then writes filler up to the promised length, which fails (and sets
+   * {@link #clientWentAway}) once the client has closed the connection.
+   */
+  public static Answer stallAfter(byte[] head, long declaredLength, String contentType, java.util.concurrent.CountDownLatch release) {
+    return ex -> {
+      ex.getResponseHeaders().add("Content-Type", contentType);
+      ex.sendResponseHeaders(200, declaredLength);
+      OutputStream out = ex.getResponseBody();
+      out.write(head);
+      out.flush();
+      try {
+        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      byte[] filler = new byte[8192];
+      java.util.Arrays.fill(filler, (byte) ' ');
+      for (long left = declaredLength - head.length; left > 0; left -= filler.length) {
+        out.write(filler, 0, (int) Math.min(filler.length, left));
+        out.flush();
+      }
+    };
+  }
+
+  /**
+   * Sends SSE headers and then {@code event} every {@code everyMillis}, until writing fails
+   * because the client went away (which sets {@link #clientWentAway}) or 60 s pass.
+   */
+  public static Answer trickle(byte[] event, long everyMillis) {
+    return ex -> {
+      ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() < end) {
+        out.write(event);
+        out.flush();
+        LockSupport.parkNanos(everyMillis * 1_000_000);
+      }
+    };
+  }
+
+  /** Sends {@code body} gzip-compressed, with {@code Content-Encoding} set to {@code encoding} when not null. */
+  public static Answer gzipped(int status, String contentType, byte[] body, @org.jspecify.annotations.Nullable String encoding) {
+    return ex -> {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+        gz.write(body);
+      }
+      if (encoding != null) {
+        ex.getResponseHeaders().add("Content-Encoding", encoding);
+      }
+      send(ex, status, contentType, bytes.toByteArray());
+    };
+  }
+
   /** Ends an answer early on purpose. */
   public static final class Cut extends IOException {
     private static final long serialVersionUID = 1L;
