@@ -6,6 +6,7 @@ import io.modelmux.GenerateResponse;
 import io.modelmux.ModelMuxException;
 import io.modelmux.MultiModelManager;
 import io.modelmux.TokenStream;
+import io.modelmux.spi.MessageText;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,17 +57,21 @@ public final class ModelMuxCli implements Callable<Integer> {
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          if (e instanceof ConfigException) {
-            commandLine.getErr().println("error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            return USAGE;
-          }
           if (e instanceof ModelMuxException) {
-            commandLine.getErr().println("error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            return REQUEST_FAILED;
+            commandLine.getErr().println(errorLine(e.getClass().getSimpleName(), e.getMessage()));
+            return e instanceof ConfigException ? USAGE : REQUEST_FAILED;
           }
           throw e;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * Returns the one line {@code error: <what>: <message>}, with any character that could break
+   * it into several lines or drive the terminal escaped (messages quote text from backends).
+   */
+  static String errorLine(String what, String message) {
+    return "error: " + what + ": " + MessageText.escape(String.valueOf(message));
   }
 
   /** {@code run}: one request. */
@@ -103,7 +108,7 @@ public final class ModelMuxCli implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       if (!Files.isRegularFile(config)) {
-        err.println("error: ConfigException: " + config + " does not exist or is not a file");
+        err.println(errorLine("ConfigException", config + " does not exist or is not a file"));
         return USAGE;
       }
       GenerateRequest request;
@@ -123,7 +128,7 @@ public final class ModelMuxCli implements Callable<Integer> {
         }
         request = b.build();
       } catch (IllegalArgumentException | IllegalStateException e) {
-        err.println("error: invalid option: " + e.getMessage());
+        err.println(errorLine("invalid option", e.getMessage()));
         return USAGE;
       }
       try (MultiModelManager models = MultiModelManager.builder().config(config).build()) {
