@@ -244,6 +244,56 @@ public abstract class HostileBackendContractTest {
     assertThat(e).isInstanceOfSatisfying(BackendTimeoutException.class, t -> assertThat(t.timeout()).isEqualTo("first_byte_timeout"));
   }
 
+  @Test
+  void should_end_16_stalled_exchanges_together_within_total_timeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    byte[] answer = answer("never finished");
+    server.on(generatePath(), FakeServer.stallAfter(java.util.Arrays.copyOf(answer, answer.length / 2), 10_000_000, "application/json", release));
+    ModelAdapter a = adapter(spec(server.root()).option("total_timeout", "1s"));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      long start = System.nanoTime();
+      List<java.util.concurrent.Future<Throwable>> calls = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        calls.add(pool.submit(() -> catchThrowable(() -> a.generate(GenerateRequest.of("Hi")))));
+      }
+      for (java.util.concurrent.Future<Throwable> call : calls) {
+        assertThat(call.get(10, java.util.concurrent.TimeUnit.SECONDS))
+            .isInstanceOfSatisfying(BackendTimeoutException.class, t -> assertThat(t.timeout()).isEqualTo("total_timeout"));
+      }
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4000);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void should_end_streams_in_flight_with_an_error_when_the_adapter_is_closed() throws Exception {
+    server.on(streamPath(), FakeServer.trickle(streamEvent("tick "), 50));
+    ModelAdapter a = adapter();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<RecordingSink> sinks = new ArrayList<>();
+      List<java.util.concurrent.Future<Throwable>> calls = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        RecordingSink sink = new RecordingSink();
+        sinks.add(sink);
+        calls.add(pool.submit(() -> catchThrowable(() -> a.stream(GenerateRequest.of("Hi"), sink))));
+      }
+      FakeServer.awaitUntil(() -> sinks.stream().allMatch(sink -> !sink.pieces.isEmpty()));
+
+      a.close();
+
+      for (java.util.concurrent.Future<Throwable> call : calls) {
+        assertThat(call.get(10, java.util.concurrent.TimeUnit.SECONDS))
+            .isInstanceOfSatisfying(BackendException.class, b -> assertThat(b.partialText()).startsWith("tick "));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // ---- 3. keys and headers -----------------------------------------------------------------------
 
   @Test
