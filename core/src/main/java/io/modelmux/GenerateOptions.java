@@ -1,6 +1,7 @@
 package io.modelmux;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
@@ -226,9 +227,12 @@ public final class GenerateOptions {
       Objects.requireNonNull(stop, "stop");
       List<String> checked = new ArrayList<>(stop.size());
       for (String s : stop) {
-        Objects.requireNonNull(s, "stop sequence");
+        if (s == null) {
+          throw new NullPointerException("stop sequence " + (checked.size() + 1) + " of " + stop.size() + " is null");
+        }
         if (s.isEmpty()) {
-          throw new IllegalArgumentException("stop sequences must not be empty");
+          throw new IllegalArgumentException(
+              "stop sequence " + (checked.size() + 1) + " of " + stop.size() + " is empty; stop sequences must not be empty");
         }
         checked.add(s);
       }
@@ -244,7 +248,8 @@ public final class GenerateOptions {
      * @return this builder
      */
     public Builder stop(String... stop) {
-      return stop(List.of(stop));
+      Objects.requireNonNull(stop, "stop");
+      return stop(Arrays.asList(stop));
     }
 
     /**

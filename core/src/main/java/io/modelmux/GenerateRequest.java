@@ -260,7 +260,8 @@ public final class GenerateRequest {
     }
 
     /**
-     * Sets the deadline to now (system clock) plus {@code timeout}.
+     * Sets the deadline to now (system clock) plus {@code timeout}; a timeout past the last
+     * instant Java can hold sets that instant, which no request reaches.
      *
      * @param timeout positive
      * @return this builder
@@ -270,7 +271,8 @@ public final class GenerateRequest {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be positive, got " + timeout);
       }
-      this.deadline = Instant.now().plus(timeout);
+      Instant now = Instant.now();
+      this.deadline = timeout.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(timeout);
       return this;
     }
 

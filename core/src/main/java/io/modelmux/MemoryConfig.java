@@ -1,6 +1,8 @@
 package io.modelmux;
 
+import io.modelmux.internal.config.Quantities;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -57,6 +59,112 @@ public final class MemoryConfig {
     return DEFAULTS;
   }
 
+  /**
+   * Returns a builder with nothing set, for configuring memory in code:
+   *
+   * <pre>{@code
+   * MemoryConfig memory = MemoryConfig.builder().budget("2GiB").headroom("10%").keepAlive(Duration.ofMinutes(5)).build();
+   * }</pre>
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Returns a builder holding this section's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.budget = budget;
+    b.headroom = headroom;
+    b.keepAlive = keepAlive;
+    b.maxLoadedModels = maxLoadedModels;
+    b.eviction = eviction;
+    b.pools.putAll(pools);
+    return b;
+  }
+
+  /** Builds a {@link MemoryConfig}; each setter checks its argument at once. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable Amount budget;
+    private @Nullable Amount headroom;
+    private @Nullable Duration keepAlive;
+    private int maxLoadedModels = -1;
+    private String eviction = "lru";
+    private final Map<String, Amount> pools = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Sets the budget of the default pool; not null. */
+    public Builder budget(Amount budget) {
+      this.budget = positive(budget, "budget");
+      return this;
+    }
+
+    /** Sets the budget of the default pool from text such as {@code 2GiB}, {@code 512MB} or {@code 80%}. */
+    public Builder budget(String budget) {
+      return budget(Amount.parse(budget));
+    }
+
+    /** Sets what to keep free below each budget; not null; zero is no headroom. */
+    public Builder headroom(Amount headroom) {
+      this.headroom = Objects.requireNonNull(headroom, "headroom");
+      return this;
+    }
+
+    /** Sets the headroom from text such as {@code 10%}, {@code 0%} or {@code 512MiB}. */
+    public Builder headroom(String headroom) {
+      return headroom(Amount.parse(headroom));
+    }
+
+    /** Sets the default keep-alive: negative keeps models forever, zero unloads right after use. */
+    public Builder keepAlive(Duration keepAlive) {
+      this.keepAlive = Objects.requireNonNull(keepAlive, "keepAlive");
+      return this;
+    }
+
+    /** Sets the most models loaded at once; at least 1. */
+    public Builder maxLoadedModels(int maxLoadedModels) {
+      if (maxLoadedModels < 1) {
+        throw new IllegalArgumentException("maxLoadedModels must be at least 1, got " + maxLoadedModels);
+      }
+      this.maxLoadedModels = maxLoadedModels;
+      return this;
+    }
+
+    /** Sets the eviction policy by name: {@code lru} or {@code gdsf}. */
+    public Builder eviction(String eviction) {
+      Objects.requireNonNull(eviction, "eviction");
+      String e = eviction.strip().toLowerCase(Locale.ROOT);
+      if (!e.equals("lru") && !e.equals("gdsf")) {
+        throw new IllegalArgumentException("eviction must be lru or gdsf, got '" + eviction + "'");
+      }
+      this.eviction = e;
+      return this;
+    }
+
+    /** Sets the budget of a named pool ({@code host}, {@code cuda:0}, {@code unified}); not null. */
+    public Builder pool(String name, Amount budget) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("a pool's name must not be blank");
+      }
+      pools.put(name, positive(budget, "budget of pool '" + name + "'"));
+      return this;
+    }
+
+    /** Returns the section. */
+    public MemoryConfig build() {
+      return new MemoryConfig(budget, headroom, keepAlive, maxLoadedModels, eviction, pools);
+    }
+
+    private static Amount positive(Amount amount, String what) {
+      Objects.requireNonNull(amount, "amount");
+      if (!amount.isFraction() && amount.bytes() == 0) {
+        throw new IllegalArgumentException(what + " must be more than 0 bytes");
+      }
+      return amount;
+    }
+  }
+
   /** Returns the budget of the default pool, if set. */
   public Optional<Amount> budget() {
     return Optional.ofNullable(budget);
@@ -110,6 +218,21 @@ public final class MemoryConfig {
             "an amount is bytes >= 0 or a fraction in (0, 1], got bytes=" + bytes
                 + ", fraction=" + fraction);
       }
+    }
+
+    /**
+     * Parses {@code 2GiB}, {@code 512MB}, a plain number of bytes, or a percentage such as
+     * {@code 80%} ({@code 0%} is zero bytes).
+     *
+     * @throws IllegalArgumentException if the text is neither, saying what was expected
+     */
+    public static Amount parse(String text) {
+      Objects.requireNonNull(text, "text");
+      if (Quantities.isPercent(text)) {
+        double fraction = Quantities.parsePercent(text, true);
+        return fraction == 0 ? ofBytes(0) : ofFraction(fraction);
+      }
+      return ofBytes(Quantities.parseBytes(text));
     }
 
     /** Returns an amount of {@code bytes}. */

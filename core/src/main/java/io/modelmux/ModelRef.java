@@ -55,6 +55,16 @@ public record ModelRef(String id, String version) {
       throw new IllegalArgumentException(
           "model " + name + " must not contain '@' (it separates id and version): " + MessageText.quote(value));
     }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      int type = Character.getType(c);
+      if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR) {
+        throw new IllegalArgumentException(
+            "model " + name + " must not contain control or invisible characters (U+"
+                + String.format("%04X", (int) c) + " at position " + (i + 1) + "): " + MessageText.quote(value));
+      }
+    }
     if (!value.strip().equals(value)) {
       throw new IllegalArgumentException(
           "model " + name + " must not start or end with whitespace: " + MessageText.quote(value));

@@ -81,12 +81,14 @@ public interface MultiModelManager extends AutoCloseable {
 
   /**
    * Streams the answer to {@code request} into {@code listener}, on the manager's executor.
-   * Never throws: every failure, including an unknown model, reaches
-   * {@link StreamListener#onError}.
+   * Every failure of the request, including an unknown model, reaches {@link
+   * StreamListener#onError}; a stream accepted before {@link #close()} that reaches its turn
+   * after it ends there with a non-retryable {@link ModelMuxException}.
    *
    * @param request the request; not null
    * @param listener receives the text and the end; not null
    * @return a handle to cancel the stream or wait for it
+   * @throws IllegalStateException if the manager is closed, as every method then does
    */
   StreamHandle stream(GenerateRequest request, StreamListener listener);
 

@@ -106,6 +106,23 @@ class GenerateRequestTest {
   }
 
   @Test
+  void should_take_a_timeout_too_long_for_an_instant_as_no_deadline_to_reach() {
+    GenerateRequest r = GenerateRequest.builder().prompt("x").timeout(Duration.ofSeconds(Long.MAX_VALUE)).build();
+
+    assertThat(r.deadline()).contains(Instant.MAX);
+  }
+
+  @Test
+  void should_say_which_stop_sequence_is_null_or_empty() {
+    assertThatThrownBy(() -> GenerateRequest.builder().stop("a", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("stop sequence 2 of 2 is null");
+    assertThatThrownBy(() -> GenerateRequest.builder().stop("a", "b", ""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("stop sequence 3 of 3 is empty");
+  }
+
+  @Test
   void should_refuse_a_model_id_longer_than_256_characters_without_printing_it_whole() {
     assertThat(new ModelRef("i".repeat(256), "1").id()).hasSize(256);
     assertThatThrownBy(() -> new ModelRef("i".repeat(1_000_000), "1"))

@@ -82,6 +82,42 @@ class MemorySchedulerTest {
   }
 
   @Test
+  void should_admit_a_model_registered_again_under_an_old_ref_at_its_own_size() throws Exception {
+    manager = builder(budget(4_000), HOST_ONLY).model(echo("a", 1_000).build()).model(echo("b", 2_000).build()).build();
+    ask("a");
+    ask("b");
+    manager.unregister("a"); // it measured 1,000 bytes; the new "a" is three times as large
+    manager.register(echo("a", 3_000).option("load_delay", "300ms").build());
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<String> answer = pool.submit(() -> ask("a"));
+      awaitUntil(() -> status("a").state() == ModelState.LOADING);
+
+      assertThat(status("b").state()).as("b must make room before the larger a loads").isNotEqualTo(ModelState.LOADED);
+      assertThat(used("host")).isLessThanOrEqualTo(4_000);
+      assertThat(answer.get(10, TimeUnit.SECONDS)).startsWith("a@latest:");
+      assertThat(status("a").bytes()).isEqualTo(3_000);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void should_not_leave_callers_waiting_when_an_adapter_throws_from_unload() {
+    manager =
+        builder(budget(1_000), HOST_ONLY)
+            .model(echo("liar", 500).option("measured_bytes", 1_500).option("fail_unload", true).build())
+            .build();
+
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      assertThatThrownBy(() -> ask("liar"))
+          .isInstanceOfSatisfying(InsufficientMemoryException.class, e -> assertThat(e.requiredBytes()).isEqualTo(1_500));
+      assertThat(status("liar").state()).isNotEqualTo(ModelState.LOADING);
+      manager.unregister("liar");
+    });
+  }
+
+  @Test
   void should_build_pools_from_budget_headroom_and_detected_accelerators() {
     MemoryConfig config =
         new MemoryConfig(MemoryConfig.Amount.ofFraction(0.5), MemoryConfig.Amount.ofFraction(0.1), null, -1, "lru",

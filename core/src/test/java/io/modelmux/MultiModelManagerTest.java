@@ -411,7 +411,120 @@ class MultiModelManagerTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
     assertThatThrownBy(() -> manager.register(echo("n", "1"))).isInstanceOf(IllegalStateException.class);
-    assertThat(manager.models()).isEmpty();
+    assertThatThrownBy(() -> manager.models()).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void should_throw_illegal_state_from_every_method_after_close_never_a_retryable_error() throws Exception {
+    manager = builder().model(echo("m", "1")).build();
+    manager.close();
+    GenerateRequest request = GenerateRequest.of("m", "x");
+
+    for (Runnable call :
+        List.<Runnable>of(
+            () -> manager.generate(request), () -> manager.stream(request), () -> manager.stream(request, new StreamingTest.Recorder()),
+            () -> manager.resolve("m"), () -> manager.unpin("m"), () -> manager.pin("m"), () -> manager.load("m"),
+            () -> manager.unload("m"), () -> manager.unregister("m"), () -> manager.alias("a", "m"),
+            () -> manager.removeAlias("a"), () -> manager.model("m"), () -> manager.pools(), () -> manager.factories())) {
+      assertThatThrownBy(call::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+    for (CompletableFuture<?> f : List.of(manager.generateAsync(request), manager.preload("m"))) {
+      assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void should_fail_requests_racing_close_as_closed_not_as_unknown_or_retryable() throws Exception {
+    manager = builder().model(ModelSpec.builder("slow", "echo").option("token_delay", "2ms").build()).build();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(16);
+    try {
+      for (int i = 0; i < 16; i++) {
+        pool.execute(() -> {
+          running.countDown();
+          while (!stop.get()) {
+            try {
+              manager.generate(GenerateRequest.of("slow", "a b c"));
+            } catch (RuntimeException e) {
+              failures.add(e);
+            }
+          }
+        });
+      }
+      running.await();
+      awaitUntil(() -> manager.model("slow").map(s -> s.requests() > 20).orElse(false));
+
+      manager.close();
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+      stop.set(true);
+    } finally {
+      pool.shutdown();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    assertThat(failures).isNotEmpty().allSatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class));
+  }
+
+  @Test
+  void should_report_an_adapter_that_returns_no_completion_in_a_stream_too() throws Exception {
+    manager = builder().factory(new ThrowingFactory(true)).model(ModelSpec.builder("n", "null").build()).build();
+
+    StreamingTest.Recorder listener = new StreamingTest.Recorder();
+    manager.stream(GenerateRequest.of("n", "x"), listener);
+
+    assertThatThrownBy(() -> listener.done.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("returned no completion")
+        .hasNoCause();
+    assertThatThrownBy(() -> manager.generate(GenerateRequest.of("n", "x")))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("returned no completion");
+  }
+
+  @Test
+  void should_find_a_draining_model_by_name_as_models_lists_it() throws Exception {
+    GateModelFactory gate = new GateModelFactory(1);
+    manager = builder().factory(gate).model(ModelSpec.builder("g", "gate").build()).build();
+    CompletableFuture<GenerateResponse> inFlight = manager.generateAsync(GenerateRequest.of("g", "x"));
+    awaitUntil(() -> manager.model("g").map(s -> s.inFlight() == 1).orElse(false));
+
+    CompletableFuture<List<ModelRef>> unregister = CompletableFuture.supplyAsync(() -> manager.unregister("g"));
+    awaitUntil(() -> manager.models().stream().anyMatch(s -> s.state() == ModelState.DRAINING));
+
+    assertThat(manager.model("g")).hasValueSatisfying(s -> assertThat(s.state()).isEqualTo(ModelState.DRAINING));
+    assertThat(manager.model("g@latest")).isPresent();
+    gate.gate.countDown();
+    inFlight.get(10, TimeUnit.SECONDS);
+    unregister.get(10, TimeUnit.SECONDS);
+    assertThat(manager.model("g")).isEmpty();
+  }
+
+  @Test
+  void should_name_the_model_once_in_a_registry_error() {
+    manager = builder().model(echo("tiny", "1")).build();
+
+    assertThatThrownBy(() -> manager.register(echo("tiny", "1")))
+        .hasMessage("model 'tiny': version '1' is already registered; unregister tiny@1 first or give this one another version");
+  }
+
+  @Test
+  void should_refuse_an_alias_with_spaces_at_either_end_as_model_ids_are() {
+    manager = builder().model(echo("m", "1")).build();
+
+    assertThatThrownBy(() -> manager.alias(" sp ", "m")).isInstanceOf(ConfigException.class).hasMessageContaining("must not start or end with whitespace");
+    assertThatThrownBy(() -> manager.alias("a\tb", "m")).isInstanceOf(ConfigException.class);
+  }
+
+  @Test
+  void should_punctuate_an_unknown_model_message_once() {
+    manager = builder().model(echo("alpha", "1")).build();
+
+    assertThatThrownBy(() -> manager.resolve("alpah"))
+        .hasMessage("unknown model 'alpah'; did you mean 'alpha'? Known models: alpha, alpha@1");
+    assertThatThrownBy(() -> manager.resolve("zzz")).hasMessage("unknown model 'zzz'. Known models: alpha, alpha@1");
   }
 
   static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
@@ -424,11 +537,24 @@ class MultiModelManagerTest {
     }
   }
 
-  /** Type {@code throwing}: its adapter fails with an exception outside the documented family. */
+  /**
+   * Type {@code throwing} (or {@code null}): its adapter fails with an exception outside the
+   * documented family (or returns no completion). It cannot stream.
+   */
   static final class ThrowingFactory implements ModelFactory {
+    private final boolean returnsNull;
+
+    ThrowingFactory() {
+      this(false);
+    }
+
+    ThrowingFactory(boolean returnsNull) {
+      this.returnsNull = returnsNull;
+    }
+
     @Override
     public String type() {
-      return "throwing";
+      return returnsNull ? "null" : "throwing";
     }
 
     @Override
@@ -438,7 +564,7 @@ class MultiModelManagerTest {
 
     @Override
     public ModelAdapter create(ModelSpec spec) {
-      ModelInfo info = new ModelInfo(spec.ref(), "throwing", EnumSet.noneOf(Capability.class));
+      ModelInfo info = new ModelInfo(spec.ref(), type(), EnumSet.noneOf(Capability.class));
       return new ModelAdapter() {
         @Override
         public ModelInfo info() {
@@ -458,6 +584,9 @@ class MultiModelManagerTest {
 
         @Override
         public Completion generate(GenerateRequest request) {
+          if (returnsNull) {
+            return null;
+          }
           throw new ArithmeticException("division by zero");
         }
 

@@ -130,9 +130,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       prepare(model, request);
       Completion c = model.adapter.generate(request);
       if (c == null) {
-        throw new BackendException(
-            "adapter of model '" + model.ref + "' returned no completion; report this bug",
-            model.ref.id(), false, null);
+        throw noCompletion(model);
       }
       return response(model, c, c.text(), start, c.timeToFirstToken().orElse(null));
     } catch (ModelMuxException e) {
@@ -163,6 +161,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       return CompletableFuture.failedFuture(
           new NullPointerException(request == null ? "request" : "executor"));
     }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(closedError());
+    }
     CompletableFuture<GenerateResponse> result = new CompletableFuture<>();
     try {
       executor.execute(
@@ -174,7 +175,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
             }
           });
     } catch (RejectedExecutionException e) {
-      result.completeExceptionally(rejected(request, e));
+      result.completeExceptionally(closed.get() ? closedError() : rejected(request, e));
     }
     return result;
   }
@@ -182,6 +183,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public StreamHandle stream(GenerateRequest request, StreamListener listener) {
     Objects.requireNonNull(listener, "listener");
+    checkOpen();
     StreamSession session = new StreamSession(listener, clock, request);
     if (request == null) {
       session.fail(new io.modelmux.InvalidRequestException("request must not be null", null, null));
@@ -190,7 +192,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     try {
       executor.execute(() -> runStream(request, session));
     } catch (RejectedExecutionException e) {
-      session.fail(rejected(request, e));
+      session.fail(closed.get() ? closedWhileWaiting(closedError()) : rejected(request, e));
     }
     return session;
   }
@@ -198,6 +200,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public TokenStream stream(GenerateRequest request) {
     Objects.requireNonNull(request, "request");
+    checkOpen();
     BlockingTokenStream tokens = new BlockingTokenStream();
     tokens.attach(stream(request, tokens.listener()));
     return tokens;
@@ -208,6 +211,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     RegisteredModel model;
     try {
       model = acquire(request);
+    } catch (IllegalStateException e) {
+      session.fail(closedWhileWaiting(e)); // the manager closed between the call and its turn
+      return;
     } catch (RuntimeException e) {
       session.fail(asModelMux(e, null));
       return;
@@ -215,19 +221,15 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     GenerateResponse response = null;
     ModelMuxException failure = null;
     try {
-      session.start(model.ref, start);
+      session.start(start);
       prepare(model, request);
-      Completion c;
-      if (model.adapter.info().supports(Capability.STREAMING)) {
-        c = model.adapter.stream(request, session);
-      } else {
-        c = model.adapter.generate(request);
-        session.accept(c.text());
-      }
+      boolean streams = model.adapter.info().supports(Capability.STREAMING);
+      Completion c = streams ? model.adapter.stream(request, session) : model.adapter.generate(request);
       if (c == null) {
-        throw new BackendException(
-            "adapter of model '" + model.ref + "' returned no completion; report this bug",
-            model.ref.id(), false, null);
+        throw noCompletion(model);
+      }
+      if (!streams) {
+        session.accept(c.text());
       }
       if (session.deadlineExceeded()) {
         failure = deadline(model, request);
@@ -275,20 +277,20 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   }
 
   private RegisteredModel acquire(GenerateRequest request, boolean isRequest) {
-    if (closed.get()) {
-      throw new IllegalStateException("this MultiModelManager is closed; build a new one");
-    }
+    checkOpen();
     Optional<String> name = request.model();
     for (; ; ) {
       RegisteredModel m;
       if (name.isPresent()) {
         m = registry.find(name.get());
         if (m == null) {
+          checkOpen(); // close() empties the registry: a request racing it fails as closed
           throw registry.unknown(name.get());
         }
       } else {
         m = registry.defaultModel();
         if (m == null) {
+          checkOpen();
           throw registry.noDefault();
         }
       }
@@ -302,6 +304,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
           checkDeadline(m, request);
           leased = scheduler.acquire(m, request.deadline().orElse(null));
         } catch (ModelMuxException e) {
+          checkOpen();
           if (isRequest) {
             m.requests.increment(); // a request that could not even get its model still counts
             m.failures.increment();
@@ -353,6 +356,13 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         .build();
   }
 
+  private static BackendException noCompletion(RegisteredModel model) {
+    return new BackendException(
+        "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName() + ") returned no completion;"
+            + " report this to its authors",
+        model.ref.id(), false, null);
+  }
+
   private static ModelMuxException asModelMux(RuntimeException e, @Nullable RegisteredModel model) {
     if (e instanceof ModelMuxException) {
       return (ModelMuxException) e;
@@ -383,6 +393,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public ModelRef resolve(String model) {
     Objects.requireNonNull(model, "model");
+    checkOpen();
     RegisteredModel m = registry.find(model);
     if (m == null) {
       throw registry.unknown(model);
@@ -467,6 +478,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     if (model == null) {
       return CompletableFuture.failedFuture(new NullPointerException("model"));
     }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(closedError());
+    }
     RegisteredModel m = registry.find(model);
     if (m == null) {
       return CompletableFuture.failedFuture(registry.unknown(model));
@@ -493,11 +507,13 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public void unpin(String model) {
     Objects.requireNonNull(model, "model");
+    checkOpen();
     find(model).pinned = false;
   }
 
   @Override
   public List<io.modelmux.PoolStatus> pools() {
+    checkOpen();
     return scheduler.pools();
   }
 
@@ -511,6 +527,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   @Override
   public List<ModelStatus> models() {
+    checkOpen();
     ModelRegistry.Snapshot s = registry.snapshot();
     List<RegisteredModel> all = new ArrayList<>(s.models);
     all.addAll(draining);
@@ -525,8 +542,16 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public Optional<ModelStatus> model(String model) {
     Objects.requireNonNull(model, "model");
+    checkOpen();
     ModelRegistry.Snapshot s = registry.snapshot();
     RegisteredModel m = s.byName.get(model);
+    if (m == null) {
+      // an unregistered model that still drains is listed by models(), so it is found here too
+      m = draining.stream()
+          .filter(d -> d.ref.toString().equals(model) || d.ref.id().equals(model))
+          .min(Comparator.comparingLong(d -> d.sequence))
+          .orElse(null);
+    }
     return m == null ? Optional.empty() : Optional.of(status(s, m));
   }
 
@@ -564,13 +589,26 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   @Override
   public ModelFactories factories() {
+    checkOpen();
     return factories;
   }
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("this MultiModelManager is closed; build a new one");
+      throw closedError();
     }
+  }
+
+  private static IllegalStateException closedError() {
+    return new IllegalStateException("this MultiModelManager is closed; build a new one");
+  }
+
+  /**
+   * Returns the failure of a stream that was accepted before {@link #close()} and reached its
+   * turn after it: not retryable, with the closed manager's error as its cause.
+   */
+  private static ModelMuxException closedWhileWaiting(IllegalStateException closed) {
+    return new ModelMuxException("the MultiModelManager was closed before the request was served; build a new one", closed);
   }
 
   @Override

@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -103,7 +102,6 @@ public final class MemoryScheduler {
   private final java.util.concurrent.ScheduledExecutorService sweeper;
   private final List<ModelEventListener> listeners = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<ModelEvent> outbox = new ConcurrentLinkedQueue<>();
-  private final Map<ModelRef, Map<String, Long>> learned = new ConcurrentHashMap<>();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -366,7 +364,7 @@ public final class MemoryScheduler {
   /** Returns the bytes per pool the model is expected to take: learned, else estimated. */
   // guarded by lock
   private Map<String, Long> expected(RegisteredModel m) {
-    Map<String, Long> known = learned.get(m.ref);
+    Map<String, Long> known = m.learned;
     if (known != null) {
       return known;
     }
@@ -697,7 +695,7 @@ public final class MemoryScheduler {
         Map<String, Long> byPool = new HashMap<>();
         measured.bytesByPool().forEach((k, v) -> byPool.merge(poolName(k), v, Long::sum));
         actual = Map.copyOf(byPool);
-        learned.put(m.ref, actual);
+        m.learned = actual; // this registration's own: a model registered again under the ref starts afresh
       }
       uncharge(m);
       charge(m, actual);
@@ -727,7 +725,11 @@ public final class MemoryScheduler {
         if (!room) {
           log.warn("model {} measured {} after load, more than expected ({}); unloading it until memory frees",
               m.ref, mib(sum(actual)), mib(sum(reserved)));
-          m.adapter.unload();
+          try {
+            m.adapter.unload();
+          } catch (RuntimeException e) {
+            log.warn("model {} failed to unload cleanly", m.ref, e);
+          }
           uncharge(m);
           resident.remove(m);
           m.tier = Tier.COLD;
@@ -895,11 +897,6 @@ public final class MemoryScheduler {
     } finally {
       lock.unlock();
     }
-  }
-
-  /** Returns the pools a model is charged to, and the bytes. */
-  Map<String, Long> charged(RegisteredModel m) {
-    return m.charged;
   }
 
   private void event(ModelEvent.Type type, RegisteredModel m, String pool, long bytes, long nanos, @Nullable Throwable cause) {

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
@@ -167,9 +166,11 @@ final class ModelRegistry {
   }
 
   private void checkAliasName(String alias) {
-    if (alias.isBlank() || alias.indexOf('@') >= 0) {
+    try {
+      new ModelRef(alias, "v"); // an alias stands where an id stands: the same rules
+    } catch (IllegalArgumentException e) {
       throw new ConfigException(
-          "alias '" + alias + "' must be non-blank and must not contain '@'");
+          "alias " + MessageText.quote(alias) + " is not a valid name: " + e.getMessage().replace("model id", "an alias"));
     }
     for (ModelRef ref : models.keySet()) {
       if (ref.id().equals(alias)) {
@@ -219,7 +220,8 @@ final class ModelRegistry {
         msg.append("; did you mean '").append(closest).append("'?");
       }
     }
-    msg.append(known.isEmpty() ? ". No models are registered" : ". Known models: " + describe(s, known));
+    String end = msg.charAt(msg.length() - 1) == '?' ? " " : ". ";
+    msg.append(known.isEmpty() ? end + "No models are registered" : end + "Known models: " + describe(s, known));
     return new UnknownModelException(msg.toString(), name, List.copyOf(known), closest);
   }
 
@@ -249,9 +251,5 @@ final class ModelRegistry {
       parts.add(target == null ? k : k + " (alias of " + target + ")");
     }
     return String.join(", ", parts);
-  }
-
-  Optional<String> aliasTarget(String alias) {
-    return Optional.ofNullable(snapshot.aliases.get(alias));
   }
 }

@@ -58,6 +58,8 @@ final class RegisteredModel {
   volatile Tier tier = Tier.COLD;
   volatile ModelState loadState = ModelState.REGISTERED;
   Map<String, Long> charged = Map.of();
+  /** The bytes per pool measured at this registration's last load, or null before one. */
+  @Nullable Map<String, Long> learned;
   @Nullable CompletableFuture<Void> loading;
   int loadWaiters;
   int pendingServes;

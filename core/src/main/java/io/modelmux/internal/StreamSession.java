@@ -3,7 +3,6 @@ package io.modelmux.internal;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
 import io.modelmux.ModelMuxException;
-import io.modelmux.ModelRef;
 import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
 import io.modelmux.spi.TokenSink;
@@ -46,7 +45,7 @@ final class StreamSession implements StreamHandle, TokenSink {
     this.deadline = request == null ? null : request.deadline().orElse(null);
   }
 
-  void start(ModelRef model, long startNanos) {
+  void start(long startNanos) {
     this.startNanos = startNanos;
   }
 

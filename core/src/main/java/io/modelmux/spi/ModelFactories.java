@@ -40,10 +40,6 @@ public final class ModelFactories {
           "openai", "io.modelmux:modelmux-http",
           "gemini", "io.modelmux:modelmux-gemini");
 
-  /** The keys every model has in models.yaml, for hints when one is misspelt as an option. */
-  private static final Set<String> COMMON_KEYS =
-      Set.of("id", "type", "version", "tags", "memory", "device", "pinned", "priority",
-          "max_concurrency", "price", "keep_alive");
 
   /** Stop after this many consecutive provider failures: a broken services file can repeat. */
   private static final int MAX_CONSECUTIVE_FAILURES = 64;
@@ -195,7 +191,7 @@ public final class ModelFactories {
     for (String key : spec.options().keySet()) {
       if (!allowed.contains(key)) {
         Set<String> candidates = new TreeSet<>(allowed);
-        candidates.addAll(COMMON_KEYS);
+        candidates.addAll(ModelSpec.COMMON_KEYS.keySet()); // for hints when one is misspelt as an option
         String hint =
             ClosestMatch.find(key, candidates).map(m -> "; did you mean '" + m + "'?").orElse("");
         throw spec.optionError(

@@ -42,6 +42,21 @@ public final class ModelSpec {
 
   private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
+  /** The keys every model has (models.yaml's common keys), and the builder method that sets each. */
+  static final Map<String, String> COMMON_KEYS =
+      Map.ofEntries(
+          Map.entry("id", "ModelSpec.builder(id, type)"),
+          Map.entry("type", "ModelSpec.builder(id, type)"),
+          Map.entry("version", ".version(...)"),
+          Map.entry("tags", ".tags(...)"),
+          Map.entry("memory", ".memoryBytes(...)"),
+          Map.entry("device", ".device(...)"),
+          Map.entry("pinned", ".pinned(...)"),
+          Map.entry("priority", ".priority(...)"),
+          Map.entry("max_concurrency", ".maxConcurrency(...)"),
+          Map.entry("price", ".prices(...)"),
+          Map.entry("keep_alive", ".keepAlive(...)"));
+
   private final ModelRef ref;
   private final String type;
   private final Map<String, Object> options;
@@ -72,7 +87,7 @@ public final class ModelSpec {
     this.tags = Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
     this.keepAlive = b.keepAlive;
     this.location = b.location;
-    this.path = b.path == null ? "model '" + b.id + "'" : b.path;
+    this.path = b.path == null ? defaultPath(b.id) : b.path;
     this.secrets = collectSecrets(options);
   }
 
@@ -424,8 +439,14 @@ public final class ModelSpec {
    * @return the exception, to throw
    */
   public ConfigException specError(String problem, @Nullable Throwable cause) {
+    // a spec built in code has the path "model 'id'": the model is named once, by the path
+    String head = path.equals(defaultPath(ref.id())) ? "" : "model '" + ref.id() + "': ";
     return new ConfigException(
-        "model '" + ref.id() + "': " + secrets.redact(problem), location, path, ref.id(), cause != null ? secrets.scrub(cause) : null);
+        head + secrets.redact(problem), location, path, ref.id(), cause != null ? secrets.scrub(cause) : null);
+  }
+
+  private static String defaultPath(String id) {
+    return "model '" + id + "'";
   }
 
   /** Returns the key path of this spec in its source, such as {@code models[2]}. */
@@ -567,7 +588,8 @@ public final class ModelSpec {
     /**
      * Sets a backend option.
      *
-     * @param key the option's key; not blank
+     * @param key the option's key; not blank, not one of the keys every model has ({@code
+     *     device}, {@code version}, {@code pinned}, ...: they have setters of their own)
      * @param value a String, Number, Boolean, List or Map; not null
      * @return this builder
      */
@@ -576,6 +598,11 @@ public final class ModelSpec {
       Objects.requireNonNull(value, "value");
       if (key.isBlank()) {
         throw new IllegalArgumentException("option key must not be blank");
+      }
+      String setter = COMMON_KEYS.get(key);
+      if (setter != null) {
+        throw new IllegalArgumentException(
+            "'" + key + "' is a key every model has, not a backend option: set it with " + setter);
       }
       if (!(value instanceof String
           || value instanceof Number

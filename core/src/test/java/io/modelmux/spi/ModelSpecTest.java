@@ -173,6 +173,17 @@ class ModelSpecTest {
   }
 
   @Test
+  void should_point_a_common_key_given_as_an_option_at_its_setter() {
+    ModelSpec.Builder b = ModelSpec.builder("m", "djl");
+
+    assertThatThrownBy(() -> b.option("device", "cpu")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("set it with .device(...)").hasMessageContaining("not a backend option");
+    assertThatThrownBy(() -> b.option("pinned", true)).hasMessageContaining(".pinned(...)");
+    assertThatThrownBy(() -> b.option("keep_alive", "5m")).hasMessageContaining(".keepAlive(...)");
+    assertThatThrownBy(() -> b.option("version", "2")).hasMessageContaining(".version(...)");
+    assertThatThrownBy(() -> b.option("memory", "1GiB")).hasMessageContaining(".memoryBytes(...)");
+  }
+
+  @Test
   void should_copy_itself_into_a_builder() {
     ModelSpec copy = spec.toBuilder().version("3").build();
 

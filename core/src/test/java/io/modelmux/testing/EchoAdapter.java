@@ -41,6 +41,7 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
   /** How many times the model was promoted back from host memory. */
   public final AtomicInteger promotions = new AtomicInteger();
   private final boolean failLoad;
+  private final boolean failUnload;
   private final String failWord;
 
   private volatile boolean loaded;
@@ -63,6 +64,7 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
       Duration loadDelay,
       Duration tokenDelay,
       boolean failLoad,
+      boolean failUnload,
       String failWord) {
     this.info =
         new ModelInfo(ref, "echo", EnumSet.of(Capability.STREAMING, Capability.CHAT));
@@ -73,6 +75,7 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
     this.loadDelay = loadDelay;
     this.tokenDelay = tokenDelay;
     this.failLoad = failLoad;
+    this.failUnload = failUnload;
     this.failWord = failWord;
   }
 
@@ -120,6 +123,9 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
       loaded = false;
       demoted = false;
       unloads.incrementAndGet();
+      if (failUnload) { // a buggy adapter: it lets go of its memory, then throws
+        throw new IllegalStateException("echo model '" + info.ref() + "' is configured to fail its unload (fail_unload: true)");
+      }
     }
   }
 

@@ -15,7 +15,8 @@ import java.util.Set;
  * (the memory pool, default {@code host}), {@code tiered} (can be demoted to host memory when
  * its pool is not {@code host}), {@code load_delay} (how long a load takes), {@code token_delay}
  * (how long each word takes), {@code fail_load} (load throws
- * {@link io.modelmux.ModelLoadException}), {@code fail_on} (a prompt word that makes the request
+ * {@link io.modelmux.ModelLoadException}), {@code fail_unload} (unload throws an
+ * {@link IllegalStateException} after unloading), {@code fail_on} (a prompt word that makes the request
  * fail with a retryable {@link io.modelmux.BackendException}).
  */
 public final class EchoModelFactory implements ModelFactory {
@@ -30,7 +31,7 @@ public final class EchoModelFactory implements ModelFactory {
   @Override
   public Set<String> optionKeys() {
     return Set.of(
-        "bytes", "measured_bytes", "pool", "tiered", "load_delay", "token_delay", "fail_load", "fail_on");
+        "bytes", "measured_bytes", "pool", "tiered", "load_delay", "token_delay", "fail_load", "fail_unload", "fail_on");
   }
 
   @Override
@@ -48,6 +49,7 @@ public final class EchoModelFactory implements ModelFactory {
         spec.optionDuration("load_delay").orElse(java.time.Duration.ZERO),
         spec.optionDuration("token_delay").orElse(java.time.Duration.ZERO),
         spec.optionBoolean("fail_load").orElse(false),
+        spec.optionBoolean("fail_unload").orElse(false),
         spec.optionString("fail_on").orElse(DEFAULT_FAIL_WORD));
   }
 }

@@ -429,6 +429,11 @@ public final class ConfigReader {
           what + " must not contain '@' (which separates id and version, as in tiny-lm@1) nor"
               + " start or end with spaces; found " + node.describe());
     }
+    try {
+      new ModelRef(value, value); // the rest of what an id or a version may not hold
+    } catch (IllegalArgumentException e) {
+      throw error(node.location(), path, what + " must not contain control or invisible characters; found " + node.describe());
+    }
   }
 
   /**
@@ -597,10 +602,7 @@ public final class ConfigReader {
     String text = quantityText(node, path, SIZE_OR_PERCENT);
     Amount amount;
     try {
-      amount =
-          Quantities.isPercent(text)
-              ? Amount.ofFraction(Quantities.parsePercent(text))
-              : Amount.ofBytes(Quantities.parseBytes(text));
+      amount = positive && Quantities.isPercent(text) ? Amount.ofFraction(Quantities.parsePercent(text)) : Amount.parse(text);
     } catch (IllegalArgumentException e) {
       throw quantityError(
           node, path, SIZE_OR_PERCENT, e,

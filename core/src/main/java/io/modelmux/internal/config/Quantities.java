@@ -97,6 +97,14 @@ public final class Quantities {
 
   /** Parses a percentage in (0, 100] into a fraction in (0, 1]. */
   public static double parsePercent(String text) {
+    return parsePercent(text, false);
+  }
+
+  /**
+   * Parses a percentage into a fraction: in (0, 100], or [0, 100] when {@code zeroAllowed}
+   * (a headroom of {@code 0%} is no headroom).
+   */
+  public static double parsePercent(String text, boolean zeroAllowed) {
     String s = text.strip();
     if (!s.endsWith("%")) {
       throw new IllegalArgumentException(MessageText.quote(text) + " is not a percentage such as 80%");
@@ -107,8 +115,9 @@ public final class Quantities {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(MessageText.quote(text) + " is not a percentage such as 80%", e);
     }
-    if (!(value > 0 && value <= 100)) {
-      throw new IllegalArgumentException(MessageText.quote(text) + " must be more than 0% and at most 100%");
+    if (!((value > 0 || zeroAllowed && value == 0) && value <= 100)) {
+      throw new IllegalArgumentException(
+          MessageText.quote(text) + (zeroAllowed ? " must be from 0% to 100%" : " must be more than 0% and at most 100%"));
     }
     return value / 100.0;
   }

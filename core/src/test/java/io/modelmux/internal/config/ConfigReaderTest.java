@@ -510,7 +510,7 @@ class ConfigReaderTest {
     assertThat(errorOf(ONE_MODEL + "memory: {budget: 0}\n"))
         .hasMessageStartingWith("models.yaml:3:18: memory.budget: must be more than 0 bytes");
     assertThat(errorOf(ONE_MODEL + "memory: {headroom: 150%}\n"))
-        .hasMessageStartingWith("models.yaml:3:20: memory.headroom: '150%' must be more than 0%");
+        .hasMessageStartingWith("models.yaml:3:20: memory.headroom: '150%' must be from 0% to 100%");
     assertThat(errorOf(ONE_MODEL + "memory: {keep_alive: soon}\n"))
         .hasMessageStartingWith("models.yaml:3:22: memory.keep_alive: 'soon' is not a duration");
     assertThat(errorOf(ONE_MODEL + "memory: {pools: [host]}\n"))
@@ -790,6 +790,21 @@ class ConfigReaderTest {
         .hasMessage(
             "models.yaml:1:16: default_model: model 'tiny' is not defined; did you mean"
                 + " 'tiny-lm'? Defined models: tiny-lm");
+  }
+
+  @Test
+  void should_take_a_headroom_of_zero_percent_as_none() {
+    MemoryConfig memory = parse("memory: {budget: 50%, headroom: 0%}\n" + ONE_MODEL).memory();
+
+    assertThat(memory.headroom()).contains(Amount.ofBytes(0));
+    assertThat(errorOf("memory: {budget: 0%}\n" + ONE_MODEL).getMessage()).contains("more than 0%");
+    assertThat(errorOf("memory: {headroom: 101%}\n" + ONE_MODEL).getMessage()).contains("from 0% to 100%");
+  }
+
+  @Test
+  void should_refuse_an_id_with_a_control_character() {
+    assertThat(errorOf("models:\n  - {id: \"a\\tb\", type: djl}\n").getMessage())
+        .contains("models[0].id: an id must not contain control or invisible characters; found 'a\\tb'");
   }
 
   @Test
