@@ -110,7 +110,7 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
       try {
         Path location;
         if (settings.path().startsWith(CLASSPATH)) {
-          extracted = Files.createTempDirectory("modelmux-" + modelId + "-");
+          extracted = Files.createTempDirectory("modelmux-" + fileNamePart(modelId) + "-");
           location = extract(settings.path().substring(CLASSPATH.length()), extracted);
         } else {
           location = userBase().resolve(settings.path());
@@ -472,5 +472,20 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     if (closed) {
       throw new IllegalStateException("model '" + modelId + "' is closed");
     }
+  }
+
+  /**
+   * Returns {@code id} fit for a file name on any system: ids may hold {@code /} (Hugging Face
+   * style), {@code :}, spaces and any letter; those outside {@code [A-Za-z0-9._-]} become
+   * {@code _}, and the result is at most 64 characters. The temporary directory's own suffix
+   * keeps names unique.
+   */
+  static String fileNamePart(String id) {
+    StringBuilder sb = new StringBuilder(Math.min(id.length(), 64));
+    for (int i = 0; i < id.length() && sb.length() < 64; i++) {
+      char c = id.charAt(i);
+      sb.append(c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_') ? c : '_');
+    }
+    return sb.toString();
   }
 }

@@ -163,7 +163,9 @@ class DjlAdapterTest {
     fp16.load();
     fp32.load();
 
-    assertThat(fp16.generate(greedy("Hi", 4)).text()).isNotNull();
+    Completion half = fp16.generate(greedy("Hi", 4));
+    assertThat(half.usage()).hasValueSatisfying(u -> assertThat(u.completionTokens()).isEqualTo(4));
+    assertThat(half.text()).isNotBlank();
     assertThat(fp16.footprint().bytes(Footprint.HOST) * 2).isEqualTo(fp32.footprint().bytes(Footprint.HOST));
     assertThatThrownBy(() -> adapter(tiny().option("dtype", "bfloat16")))
         .isInstanceOf(ConfigException.class)

@@ -53,6 +53,28 @@ class ShippedModelTest {
     assertThat(text).containsPattern("(?m)^[A-Z][A-Z ]+:$"); // a speaker's name on its own line
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"mistralai/Mistral-7B-v0.1", "ns:model", "my model", "модель-ü 日本", "..", "a/../../b"})
+  void should_load_from_the_class_path_under_any_id_a_model_may_have(String id) {
+    ModelAdapter named =
+        new DjlModelFactory().create(ModelSpec.builder(id, "djl").option("path", "classpath:/models/tiny-lm").option("max_batch_size", 1).device("cpu").build());
+    try {
+      named.load();
+
+      assertThat(named.generate(GenerateRequest.builder().prompt("ROMEO:\n").temperature(0).maxTokens(60).build()).text())
+          .isEqualTo("And then the courter, and the sease of the world\nThe state o");
+    } finally {
+      named.close();
+    }
+  }
+
+  @Test
+  void should_make_a_file_name_part_of_any_id() {
+    assertThat(DjlAdapter.fileNamePart("mistralai/Mistral-7B-v0.1")).isEqualTo("mistralai_Mistral-7B-v0.1");
+    assertThat(DjlAdapter.fileNamePart("a/../../b c:ü")).isEqualTo("a_.._.._b_c__");
+    assertThat(DjlAdapter.fileNamePart("x".repeat(300))).hasSize(64);
+  }
+
   @Test
   void should_be_small_and_say_how_it_was_made() throws Exception {
     long bytes = Files.size(DIR.resolve("tiny-lm-0000.params"));
