@@ -13,7 +13,7 @@
  *       a Zipf(1.0) trace over 50 models of mixed sizes (hit ratio, bytes loaded).
  *   <li>{@link io.modelmux.benchmarks.HttpAdapterBenchmark}: the {@code openai} adapter against
  *       a raw {@code HttpClient} and LangChain4j on a loopback server.
- *   <li>{@code io.modelmux.internal.LeaseBenchmark}: a request's lease on a resident model.
+ *   <li>{@code io.modelmux.internal.memory.LeaseBenchmark}: a request's lease on a resident model.
  *   <li>{@code io.modelmux.djl.TinyLmBenchmark} and {@code io.modelmux.djl.BatchingBenchmark}:
  *       the tiny LM through ModelMux against its decoder called directly, and 8 clients with
  *       batching on and off. (These live in the packages whose package-private parts they

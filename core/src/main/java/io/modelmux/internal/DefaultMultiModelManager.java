@@ -1,11 +1,8 @@
 package io.modelmux.internal;
 
-import io.modelmux.BackendException;
 import io.modelmux.ConfigException;
-import io.modelmux.DeadlineExceededException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
-import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
@@ -14,15 +11,19 @@ import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
 import io.modelmux.TokenStream;
 import io.modelmux.UnknownModelException;
-import io.modelmux.spi.Capability;
-import io.modelmux.spi.Completion;
 import io.modelmux.spi.Footprint;
-import io.modelmux.spi.MessageText;
+import io.modelmux.internal.memory.MemoryScheduler;
+import io.modelmux.internal.memory.Residency;
+import io.modelmux.internal.registry.ModelRegistry;
+import io.modelmux.internal.registry.RegisteredModel;
+import io.modelmux.internal.route.Router;
+import io.modelmux.internal.serve.BlockingTokenStream;
+import io.modelmux.internal.serve.RequestPath;
+import io.modelmux.internal.serve.StreamSession;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
 import io.modelmux.spi.ModelSpec;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,7 +44,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +54,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   private final ModelFactories factories;
   private final ModelRegistry registry = new ModelRegistry();
+  private final Router router = new Router(registry);
   private final Set<RegisteredModel> draining = ConcurrentHashMap.newKeySet();
   private final ExecutorService executor;
   private final boolean ownsExecutor;
@@ -61,6 +62,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final MemoryScheduler scheduler;
+  private final RequestPath path;
 
   private DefaultMultiModelManager(ManagerSettings settings) {
     this.factories = settings.factories();
@@ -71,6 +73,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
             settings.memory(), settings.hardware(), settings.evictionPolicy(),
             MemoryScheduler.Settings.DEFAULTS, settings.clock());
     settings.listeners().forEach(scheduler::addListener);
+    this.path = new RequestPath(router, scheduler, clock, closed::get);
     if (executor != null) {
       this.executor = executor;
       this.ownsExecutor = false;
@@ -119,35 +122,12 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     return m;
   }
 
-  // ---- serving ----------------------------------------------------------------------------
+  // ---- serving: the request path is RequestPath's; here, only threads ---------------------
 
   @Override
   public GenerateResponse generate(GenerateRequest request) {
     Objects.requireNonNull(request, "request");
-    long start = System.nanoTime();
-    RegisteredModel model = acquire(request);
-    try {
-      prepare(model, request);
-      Completion c = model.adapter.generate(request);
-      if (c == null) {
-        throw noCompletion(model);
-      }
-      return response(model, c, c.text(), start, c.timeToFirstToken().orElse(null));
-    } catch (ModelMuxException e) {
-      model.failures.increment();
-      throw e;
-    } catch (RuntimeException e) {
-      model.failures.increment();
-      throw adapterBug(model, e);
-    } finally {
-      release(model);
-    }
-  }
-
-  private void release(RegisteredModel model) {
-    if (model.release()) {
-      scheduler.idle(model);
-    }
+    return path.generate(request);
   }
 
   @Override
@@ -162,20 +142,20 @@ public final class DefaultMultiModelManager implements MultiModelManager {
           new NullPointerException(request == null ? "request" : "executor"));
     }
     if (closed.get()) {
-      return CompletableFuture.failedFuture(closedError());
+      return CompletableFuture.failedFuture(RequestPath.closedError());
     }
     CompletableFuture<GenerateResponse> result = new CompletableFuture<>();
     try {
       executor.execute(
           () -> {
             try {
-              result.complete(generate(request));
+              result.complete(path.generate(request));
             } catch (RuntimeException e) {
               result.completeExceptionally(e);
             }
           });
     } catch (RejectedExecutionException e) {
-      result.completeExceptionally(closed.get() ? closedError() : rejected(request, e));
+      result.completeExceptionally(closed.get() ? RequestPath.closedError() : rejected(request, e));
     }
     return result;
   }
@@ -190,9 +170,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       return session;
     }
     try {
-      executor.execute(() -> runStream(request, session));
+      executor.execute(() -> path.stream(request, session));
     } catch (RejectedExecutionException e) {
-      session.fail(closed.get() ? closedWhileWaiting(closedError()) : rejected(request, e));
+      session.fail(closed.get() ? RequestPath.closedWhileWaiting(RequestPath.closedError()) : rejected(request, e));
     }
     return session;
   }
@@ -206,185 +186,10 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     return tokens;
   }
 
-  private void runStream(GenerateRequest request, StreamSession session) {
-    long start = System.nanoTime();
-    RegisteredModel model;
-    try {
-      model = acquire(request);
-    } catch (IllegalStateException e) {
-      session.fail(closedWhileWaiting(e)); // the manager closed between the call and its turn
-      return;
-    } catch (RuntimeException e) {
-      session.fail(asModelMux(e, null));
-      return;
-    }
-    GenerateResponse response = null;
-    ModelMuxException failure = null;
-    try {
-      session.start(start);
-      prepare(model, request);
-      boolean streams = model.adapter.info().supports(Capability.STREAMING);
-      Completion c = streams ? model.adapter.stream(request, session) : model.adapter.generate(request);
-      if (c == null) {
-        throw noCompletion(model);
-      }
-      if (!streams) {
-        session.accept(c.text());
-      }
-      if (session.deadlineExceeded()) {
-        failure = deadline(model, request);
-      } else if (session.isCancelled()) {
-        response = cancelled(model, session, start);
-      } else {
-        response = response(model, c, c.text(), start, session.timeToFirstToken());
-      }
-    } catch (RuntimeException e) {
-      if (session.isCancelled() && !session.deadlineExceeded()) {
-        // The cancel closed what the adapter was reading; the stream ends as cancelled.
-        response = cancelled(model, session, start);
-      } else {
-        failure = session.deadlineExceeded() ? deadline(model, request) : asModelMux(e, model);
-      }
-    } finally {
-      if (failure != null) {
-        model.failures.increment();
-      }
-      // Return the lease before telling the caller, so that a finished stream holds nothing.
-      release(model);
-    }
-    if (failure != null) {
-      session.fail(failure);
-    } else {
-      session.complete(response);
-    }
-  }
-
-  private static GenerateResponse cancelled(RegisteredModel model, StreamSession session, long start) {
-    return GenerateResponse.builder(model.ref)
-        .text(session.text())
-        .finishReason(io.modelmux.FinishReason.CANCELLED)
-        .latency(Duration.ofNanos(System.nanoTime() - start))
-        .timeToFirstToken(session.timeToFirstToken())
-        .build();
-  }
-
-  /**
-   * Resolves the request and takes a lease on its model: lock-free when the model is resident,
-   * through the memory scheduler (load, promote or wait) when not.
-   */
-  private RegisteredModel acquire(GenerateRequest request) {
-    return acquire(request, true);
-  }
-
-  private RegisteredModel acquire(GenerateRequest request, boolean isRequest) {
-    checkOpen();
-    Optional<String> name = request.model();
-    for (; ; ) {
-      RegisteredModel m;
-      if (name.isPresent()) {
-        m = registry.find(name.get());
-        if (m == null) {
-          checkOpen(); // close() empties the registry: a request racing it fails as closed
-          throw registry.unknown(name.get());
-        }
-      } else {
-        m = registry.defaultModel();
-        if (m == null) {
-          checkOpen();
-          throw registry.noDefault();
-        }
-      }
-      if (m.tryLease()) {
-        scheduler.touch(m);
-        return m;
-      }
-      if (!m.isDraining()) {
-        boolean leased;
-        try {
-          checkDeadline(m, request);
-          leased = scheduler.acquire(m, request.deadline().orElse(null));
-        } catch (ModelMuxException e) {
-          checkOpen();
-          if (isRequest) {
-            m.requests.increment(); // a request that could not even get its model still counts
-            m.failures.increment();
-          }
-          throw e;
-        }
-        if (leased) {
-          scheduler.touch(m);
-          return m;
-        }
-      }
-      // The model is draining: it was removed from resolution before draining began, so the
-      // next lookup sees the registry without it.
-      Thread.onSpinWait();
-    }
-  }
-
-  /** Counts the request, checks its deadline and loads the model; runs under a lease. */
-  private void prepare(RegisteredModel model, GenerateRequest request) {
-    model.requests.increment();
-    checkDeadline(model, request);
-  }
-
-  private void checkDeadline(RegisteredModel model, GenerateRequest request) {
-    Optional<Instant> deadline = request.deadline();
-    if (deadline.isPresent() && !clock.instant().isBefore(deadline.get())) {
-      throw deadline(model, request);
-    }
-  }
-
-  private DeadlineExceededException deadline(RegisteredModel model, GenerateRequest request) {
-    return new DeadlineExceededException(
-        "request to model '" + model.ref + "' passed its deadline "
-            + request.deadline().map(Instant::toString).orElse("") + " before it was served;"
-            + " retry with a later deadline",
-        model.ref.id(),
-        null);
-  }
-
-  private GenerateResponse response(
-      RegisteredModel model, Completion c, String text, long startNanos, @Nullable Duration ttft) {
-    return GenerateResponse.builder(model.ref)
-        .text(text)
-        .finishReason(c.finishReason())
-        .usage(c.usage().orElse(null))
-        .backendModel(c.backendModel().orElse(null))
-        .latency(Duration.ofNanos(System.nanoTime() - startNanos))
-        .timeToFirstToken(ttft)
-        .build();
-  }
-
-  private static BackendException noCompletion(RegisteredModel model) {
-    return new BackendException(
-        "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName() + ") returned no completion;"
-            + " report this to its authors",
-        model.ref.id(), false, null);
-  }
-
-  private static ModelMuxException asModelMux(RuntimeException e, @Nullable RegisteredModel model) {
-    if (e instanceof ModelMuxException) {
-      return (ModelMuxException) e;
-    }
-    if (model == null) {
-      return new ModelMuxException("request failed: " + MessageText.escape(e.toString()), e);
-    }
-    return adapterBug(model, e);
-  }
-
-  private static BackendException adapterBug(RegisteredModel model, RuntimeException e) {
-    return new BackendException(
-        "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName()
-            + ") failed with an undocumented exception: " + MessageText.escape(model.spec.secrets().redact(e.toString()))
-            + "; report this to its authors",
-        model.ref.id(), false, model.spec.secrets().scrub(e));
-  }
-
   private static OverloadedException rejected(GenerateRequest request, RejectedExecutionException e) {
     return new OverloadedException(
         "the executor refused the request" + request.model().map(m -> " for model '" + m + "'").orElse("")
-            + " (it is shut down or full); retry later or give the manager a larger executor",
+            + " (it is full); retry later or give the manager a larger executor",
         request.model().orElse(null), e);
   }
 
@@ -432,11 +237,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   private void drainAndClose(RegisteredModel m) {
     draining.add(m);
-    m.startDraining();
+    m.residency.startDraining();
     boolean interrupted = false;
     while (true) {
       try {
-        m.drained().get();
+        m.residency.drained().get();
         break;
       } catch (InterruptedException e) {
         interrupted = true;
@@ -470,7 +275,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public void load(String model) {
     Objects.requireNonNull(model, "model");
-    release(acquire(GenerateRequest.builder().model(model).prompt("").build(), false));
+    path.lease(GenerateRequest.builder().model(model).prompt("").build()).close();
   }
 
   @Override
@@ -479,7 +284,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       return CompletableFuture.failedFuture(new NullPointerException("model"));
     }
     if (closed.get()) {
-      return CompletableFuture.failedFuture(closedError());
+      return CompletableFuture.failedFuture(RequestPath.closedError());
     }
     RegisteredModel m = registry.find(model);
     if (m == null) {
@@ -500,7 +305,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     Objects.requireNonNull(model, "model");
     checkOpen();
     RegisteredModel m = find(model);
-    m.pinned = true;
+    scheduler.pin(m, true);
     return scheduler.preload(m);
   }
 
@@ -508,7 +313,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   public void unpin(String model) {
     Objects.requireNonNull(model, "model");
     checkOpen();
-    find(model).pinned = false;
+    scheduler.pin(find(model), false);
   }
 
   @Override
@@ -564,27 +369,28 @@ public final class DefaultMultiModelManager implements MultiModelManager {
           }
         });
     Footprint f = m.footprint();
-    long last = m.lastUsedMillis;
+    Residency r = m.residency;
+    long last = r.lastUsedMillis();
     return new ModelStatus(
         m.ref,
         m.spec.type(),
-        m.state(),
+        r.state(),
         s.byName.get(m.ref.id()) == m,
         s.defaultModel == m,
         new ArrayList<>(aliases),
         m.spec.tags(),
-        m.inFlight(),
+        r.inFlight(),
         m.requests.sum(),
         m.failures.sum(),
-        m.loads,
+        r.loads(),
         last < 0 ? null : Instant.ofEpochMilli(last),
         f.totalBytes(),
         f.isMeasured(),
-        m.tier,
-        m.charged,
-        m.pinned,
-        m.evictions,
-        m.lastLoadTime);
+        r.tier(),
+        r.charged(),
+        r.pinned(),
+        r.evictions(),
+        r.lastLoadTime());
   }
 
   @Override
@@ -595,20 +401,8 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw closedError();
+      throw RequestPath.closedError();
     }
-  }
-
-  private static IllegalStateException closedError() {
-    return new IllegalStateException("this MultiModelManager is closed; build a new one");
-  }
-
-  /**
-   * Returns the failure of a stream that was accepted before {@link #close()} and reached its
-   * turn after it: not retryable, with the closed manager's error as its cause.
-   */
-  private static ModelMuxException closedWhileWaiting(IllegalStateException closed) {
-    return new ModelMuxException("the MultiModelManager was closed before the request was served; build a new one", closed);
   }
 
   @Override

@@ -1,8 +1,9 @@
-package io.modelmux.internal;
+package io.modelmux.internal.memory;
 
 import io.modelmux.Hardware;
 import io.modelmux.MemoryConfig;
 import io.modelmux.benchmarks.NoopModelFactory;
+import io.modelmux.internal.registry.RegisteredModel;
 import io.modelmux.spi.ModelSpec;
 import java.time.Clock;
 import java.util.List;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (one decrement, plus the idle check). {@link #baseline()} is an atomic increment and
  * decrement, the least any counted lease could cost. Goal: at most 100 ns.
  *
- * <p>Lives in {@code io.modelmux.internal} to reach the package-private lease path.
+ * <p>Lives in {@code io.modelmux.internal.memory}, beside the scheduler it measures.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -49,11 +50,11 @@ public class LeaseBenchmark {
             MemoryScheduler.Settings.DEFAULTS, Clock.systemUTC());
     ModelSpec spec = ModelSpec.builder("m", "noop").build();
     model = new RegisteredModel(spec, new NoopModelFactory().create(spec), 1);
-    if (!scheduler.acquire(model, null)) {
+    Lease lease = scheduler.lease(model, null);
+    if (lease == null) {
       throw new IllegalStateException("could not load the model");
     }
-    model.release();
-    scheduler.idle(model);
+    lease.close();
   }
 
   /** Stops the scheduler's threads. */
@@ -72,15 +73,12 @@ public class LeaseBenchmark {
 
   /** One lease on the resident model, as the request path takes and returns it. */
   @Benchmark
-  public boolean acquireAndRelease() {
-    if (!model.tryLease()) {
+  public Lease acquireAndRelease() {
+    Lease lease = scheduler.tryLease(model);
+    if (lease == null) {
       throw new IllegalStateException("the model left memory");
     }
-    scheduler.touch(model);
-    boolean idle = model.release();
-    if (idle) {
-      scheduler.idle(model);
-    }
-    return idle;
+    lease.close();
+    return lease;
   }
 }

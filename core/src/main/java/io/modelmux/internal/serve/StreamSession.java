@@ -1,4 +1,4 @@
-package io.modelmux.internal;
+package io.modelmux.internal.serve;
 
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * the caller's listener. Delivers each piece to the listener on the adapter's thread, drops
  * pieces after a cancel, checks the deadline between pieces, and ends the stream exactly once.
  */
-final class StreamSession implements StreamHandle, TokenSink {
+public final class StreamSession implements StreamHandle, TokenSink {
   private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
 
   private final StreamListener listener;
@@ -39,7 +39,7 @@ final class StreamSession implements StreamHandle, TokenSink {
   private volatile long startNanos;
   private volatile long firstTokenNanos = -1;
 
-  StreamSession(StreamListener listener, Clock clock, @Nullable GenerateRequest request) {
+  public StreamSession(StreamListener listener, Clock clock, @Nullable GenerateRequest request) {
     this.listener = listener;
     this.clock = clock;
     this.deadline = request == null ? null : request.deadline().orElse(null);
@@ -144,7 +144,8 @@ final class StreamSession implements StreamHandle, TokenSink {
     completion.complete(response);
   }
 
-  void fail(ModelMuxException error) {
+  /** Ends the stream with {@code error}, unless it already ended. */
+  public void fail(ModelMuxException error) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }

@@ -1,4 +1,4 @@
-package io.modelmux.internal;
+package io.modelmux.internal.serve;
 
 import io.modelmux.GenerateResponse;
 import io.modelmux.ModelMuxException;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /** A {@link TokenStream} fed by a {@link StreamListener} through an unbounded queue. */
-final class BlockingTokenStream implements TokenStream {
+public final class BlockingTokenStream implements TokenStream {
   /** Marks the end of the pieces in the queue. */
   private static final Object END = new Object();
 
@@ -21,7 +21,7 @@ final class BlockingTokenStream implements TokenStream {
   private final AtomicBoolean iterated = new AtomicBoolean();
   private @Nullable StreamHandle handle;
 
-  StreamListener listener() {
+  public StreamListener listener() {
     return new StreamListener() {
       @Override
       public void onToken(String text) {
@@ -40,7 +40,7 @@ final class BlockingTokenStream implements TokenStream {
     };
   }
 
-  void attach(StreamHandle handle) {
+  public void attach(StreamHandle handle) {
     this.handle = handle;
   }
 

@@ -1,48 +1,34 @@
-package io.modelmux.internal;
+package io.modelmux.internal.memory;
 
-import io.modelmux.ModelRef;
 import io.modelmux.ModelState;
 import io.modelmux.Tier;
-import io.modelmux.spi.Footprint;
-import io.modelmux.spi.ModelAdapter;
-import io.modelmux.spi.ModelSpec;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One registered model: its spec and adapter, its lease count and residency, and its counters.
+ * The memory scheduler's state of one registered model: its leases, whether it may take them,
+ * where its weights are, what it is charged, and what eviction and keep-alive need to know.
+ * Owned by the {@link MemoryScheduler}: other stages read it through the public methods.
  *
  * <p>Leases and residency share one atomic int: the low bits count leases, {@code READY} says
  * the model is loaded and may take requests, {@code HOLD} stops new leases while it is being
- * unloaded, and the sign bit {@code DRAINING} stops them for good (unregistered). A request on
- * a ready model takes its lease with one compare-and-set and no lock; the scheduler evicts only
+ * unloaded, and the sign bit {@code DRAINING} stops them for good (unregistered). A request on a
+ * ready model takes its lease with one compare-and-set and no lock; the scheduler evicts only
  * with a compare-and-set from "ready, no leases", so a model is never evicted mid-request.
- * Fields marked "guarded by scheduler" are written under the {@link MemoryScheduler}'s lock.
+ * Fields marked "guarded by scheduler" are written under the scheduler's lock.
  */
-final class RegisteredModel {
-  private static final Logger log = LoggerFactory.getLogger(RegisteredModel.class);
+public final class Residency {
   static final int DRAINING = Integer.MIN_VALUE;
   static final int READY = 1 << 30;
   static final int HOLD = 1 << 29;
   static final int LEASES = HOLD - 1;
 
-  final ModelSpec spec;
-  final ModelRef ref;
-  final ModelAdapter adapter;
-  /** Registration order, for stable listings. */
-  final long sequence;
-
   private final AtomicInteger state = new AtomicInteger();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-  final LongAdder requests = new LongAdder();
-  final LongAdder failures = new LongAdder();
   // Written on every request without a fence: the scheduler reads them under its lock for
   // eviction order and keep-alive, where a value a few nanoseconds stale does no harm. The
   // access count is approximate for the same reason (a lost increment under a race).
@@ -57,7 +43,7 @@ final class RegisteredModel {
   // guarded by scheduler
   volatile Tier tier = Tier.COLD;
   volatile ModelState loadState = ModelState.REGISTERED;
-  Map<String, Long> charged = Map.of();
+  volatile Map<String, Long> charged = Map.of();
   /** The bytes per pool measured at this registration's last load, or null before one. */
   @Nullable Map<String, Long> learned;
   @Nullable CompletableFuture<Void> loading;
@@ -69,12 +55,9 @@ final class RegisteredModel {
   volatile long loadCostNanos;
   volatile @Nullable Duration lastLoadTime;
 
-  RegisteredModel(ModelSpec spec, ModelAdapter adapter, long sequence) {
-    this.spec = spec;
-    this.ref = spec.ref();
-    this.adapter = adapter;
-    this.sequence = sequence;
-    this.pinned = spec.pinned();
+  /** @param pinned whether the model starts pinned (its spec says so) */
+  public Residency(boolean pinned) {
+    this.pinned = pinned;
   }
 
   /** Takes a lease if the model is ready and not held or draining. Lock-free. */
@@ -137,27 +120,41 @@ final class RegisteredModel {
   }
 
   /** Refuses new leases for good; {@link #drained()} completes when the last one returns. */
-  void startDraining() {
+  public void startDraining() {
     int before = state.getAndUpdate(s -> s | DRAINING);
     if ((before & LEASES) == 0) {
       drained.complete(null);
     }
   }
 
-  CompletableFuture<Void> drained() {
+  /** Completes when the model drained: draining began and no lease is left. */
+  public CompletableFuture<Void> drained() {
     return drained;
   }
 
-  int inFlight() {
+  /** Returns the leases held now: requests in flight. */
+  public int inFlight() {
     return state.get() & LEASES;
   }
 
-  boolean isDraining() {
+  /** Returns whether the model was unregistered and takes no new lease. */
+  public boolean isDraining() {
     return state.get() < 0;
   }
 
-  ModelState state() {
+  /** Returns the life-cycle state. */
+  public ModelState state() {
     return isDraining() ? ModelState.DRAINING : loadState;
+  }
+
+  /** Returns where the weights are. */
+  public Tier tier() {
+    return tier;
+  }
+
+  /** Returns the bytes charged to each pool now. */
+  public Map<String, Long> charged() {
+    return charged;
   }
 
   long chargedBytes() {
@@ -168,12 +165,28 @@ final class RegisteredModel {
     return sum;
   }
 
-  Footprint footprint() {
-    try {
-      return adapter.footprint();
-    } catch (RuntimeException e) {
-      log.warn("model {} failed to report its footprint", ref, e);
-      return Footprint.none();
-    }
+  /** Returns whether the model is pinned: kept resident, never evicted. */
+  public boolean pinned() {
+    return pinned;
+  }
+
+  /** Returns how many times the model was loaded. */
+  public long loads() {
+    return loads;
+  }
+
+  /** Returns how many times the model was evicted or demoted. */
+  public long evictions() {
+    return evictions;
+  }
+
+  /** Returns how long the last load took, or null if never loaded. */
+  public @Nullable Duration lastLoadTime() {
+    return lastLoadTime;
+  }
+
+  /** Returns when the last request ended, in epoch milliseconds, or -1 if never. */
+  public long lastUsedMillis() {
+    return lastUsedMillis;
   }
 }

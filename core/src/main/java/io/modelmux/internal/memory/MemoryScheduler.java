@@ -1,4 +1,4 @@
-package io.modelmux.internal;
+package io.modelmux.internal.memory;
 
 import io.modelmux.DeadlineExceededException;
 import io.modelmux.Hardware;
@@ -13,6 +13,7 @@ import io.modelmux.ModelState;
 import io.modelmux.OverloadedException;
 import io.modelmux.PoolStatus;
 import io.modelmux.Tier;
+import io.modelmux.internal.registry.RegisteredModel;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.Accelerator;
 import io.modelmux.spi.EvictionPolicy;
@@ -112,12 +113,12 @@ public final class MemoryScheduler {
   private volatile int waiting;
 
   /** Settings of the scheduler beyond the memory section. */
-  record Settings(int maxQueued, Duration queueTimeout, Duration maxProtect, Duration sweepEvery) {
-    static final Settings DEFAULTS =
+  public record Settings(int maxQueued, Duration queueTimeout, Duration maxProtect, Duration sweepEvery) {
+    public static final Settings DEFAULTS =
         new Settings(1024, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(1));
   }
 
-  MemoryScheduler(
+  public MemoryScheduler(
       MemoryConfig config,
       Hardware hardware,
       @Nullable EvictionPolicy policy,
@@ -181,29 +182,62 @@ public final class MemoryScheduler {
     return String.join(", ", parts) + (unified ? " (unified memory)" : "") + ", eviction " + policy.name();
   }
 
-  void addListener(ModelEventListener listener) {
+  public void addListener(ModelEventListener listener) {
     listeners.add(listener);
   }
 
   // ---- the request path ----------------------------------------------------------------------
 
+  /**
+   * Takes a lease on {@code m}: lock-free when it is resident, else through the slow path below
+   * (load, promote or wait), bounded by {@code deadline}.
+   *
+   * @param deadline the request's deadline, or null for the queue timeout
+   * @return the lease, or null when the model is draining (the caller plans again)
+   * @throws InsufficientMemoryException if the model can never fit its pool
+   * @throws DeadlineExceededException if the deadline passes while waiting
+   * @throws OverloadedException if the queue is full or the wait exceeds the queue timeout
+   */
+  public @Nullable Lease lease(RegisteredModel m, @Nullable Instant deadline) {
+    Residency r = m.residency;
+    if (r.tryLease() || !r.isDraining() && acquire(m, deadline)) {
+      touch(m);
+      return new Lease(this, m);
+    }
+    return null;
+  }
+
+  /** Takes a lease on {@code m} if it is resident and ready, lock-free; else returns null. */
+  public @Nullable Lease tryLease(RegisteredModel m) {
+    if (m.residency.tryLease()) {
+      touch(m);
+      return new Lease(this, m);
+    }
+    return null;
+  }
+
+  /** Pins or unpins {@code m}: a pinned model is kept resident, never evicted. */
+  public void pin(RegisteredModel m, boolean pinned) {
+    m.residency.pinned = pinned;
+  }
+
   /** Records a use of a leased model, for eviction order and keep-alive. Lock-free. */
   void touch(RegisteredModel m) {
-    m.lastAccessNanos = System.nanoTime();
-    m.accesses++;
-    m.clockAtAccess = policy.clock();
+    m.residency.lastAccessNanos = System.nanoTime();
+    m.residency.accesses++;
+    m.residency.clockAtAccess = policy.clock();
   }
 
   /** Called when a model's last lease returned. Takes the lock only when someone may care. */
   void idle(RegisteredModel m) {
-    m.lastUsedMillis = clock.millis();
+    m.residency.lastUsedMillis = clock.millis();
     long keep = keepAliveMillis(m);
-    if (waiting == 0 && keep != 0 && !m.isHeld()) {
+    if (waiting == 0 && keep != 0 && !m.residency.isHeld()) {
       return;
     }
     lock.lock();
     try {
-      if (keep == 0 && !m.pinned && m.pendingServes == 0) {
+      if (keep == 0 && !m.residency.pinned && m.residency.pendingServes == 0) {
         evict(m, "keep_alive 0");
       }
       changed.signalAll();
@@ -228,25 +262,25 @@ public final class MemoryScheduler {
     lock.lock();
     try {
       while (true) {
-        if (m.tryLease()) {
-          if (m.pendingServes > 0) {
-            m.pendingServes--;
+        if (m.residency.tryLease()) {
+          if (m.residency.pendingServes > 0) {
+            m.residency.pendingServes--;
           }
           return true;
         }
-        if (m.isDraining()) {
+        if (m.residency.isDraining()) {
           return false;
         }
-        if (m.loading != null) {
-          m.loadWaiters++;
+        if (m.residency.loading != null) {
+          m.residency.loadWaiters++;
           waitForLoad(m, limitNanos, deadline);
           continue;
         }
-        if (m.isHeld()) {
+        if (m.residency.isHeld()) {
           awaitChange(m, limitNanos, deadline);
           continue;
         }
-        boolean promote = m.tier == Tier.WARM;
+        boolean promote = m.residency.tier == Tier.WARM;
         Map<String, Long> need = expected(m);
         checkFits(m, need);
         boolean head = queue.isEmpty() || queue.peekFirst().model == m;
@@ -257,7 +291,7 @@ public final class MemoryScheduler {
             w = null;
           }
           startLoad(m, need, promote);
-          m.loadWaiters++; // this caller, counted before the loader can look
+          m.residency.loadWaiters++; // this caller, counted before the loader can look
           waitForLoad(m, limitNanos, deadline);
           continue;
         }
@@ -300,9 +334,9 @@ public final class MemoryScheduler {
   // guarded by lock; returns with the lock held
   private void waitForLoad(RegisteredModel m, long limitNanos, @Nullable Instant deadline) {
     try {
-      awaitLoad(m.loading, m, limitNanos, deadline);
+      awaitLoad(m.residency.loading, m, limitNanos, deadline);
     } finally {
-      m.loadWaiters--;
+      m.residency.loadWaiters--;
     }
   }
 
@@ -364,7 +398,7 @@ public final class MemoryScheduler {
   /** Returns the bytes per pool the model is expected to take: learned, else estimated. */
   // guarded by lock
   private Map<String, Long> expected(RegisteredModel m) {
-    Map<String, Long> known = m.learned;
+    Map<String, Long> known = m.residency.learned;
     if (known != null) {
       return known;
     }
@@ -426,7 +460,7 @@ public final class MemoryScheduler {
   private int loadedCount() {
     int n = 0;
     for (RegisteredModel r : resident) {
-      if ((r.tier == Tier.ACTIVE || r.loading != null) && !r.charged.isEmpty()) {
+      if ((r.residency.tier == Tier.ACTIVE || r.residency.loading != null) && !r.residency.charged.isEmpty()) {
         n++;
       }
     }
@@ -448,7 +482,7 @@ public final class MemoryScheduler {
       long freeable = 0;
       for (RegisteredModel r : p.holders) {
         if (evictable(r, m)) {
-          freeable += r.charged.getOrDefault(p.name, 0L);
+          freeable += r.residency.charged.getOrDefault(p.name, 0L);
         }
       }
       if (p.used - freeable + e.getValue() > p.budget) {
@@ -456,7 +490,7 @@ public final class MemoryScheduler {
       }
     }
     if (maxLoaded > 0 && !need.isEmpty()) {
-      long candidates = resident.stream().filter(r -> r.tier == Tier.ACTIVE && evictable(r, m)).count();
+      long candidates = resident.stream().filter(r -> r.residency.tier == Tier.ACTIVE && evictable(r, m)).count();
       if (loadedCount() - candidates >= maxLoaded) {
         return false;
       }
@@ -473,11 +507,11 @@ public final class MemoryScheduler {
 
   private boolean evictable(RegisteredModel r, RegisteredModel forModel) {
     return r != forModel
-        && !r.pinned
-        && r.loading == null
-        && r.inFlight() == 0
-        && !r.isHeld()
-        && (r.pendingServes == 0 || clock.millis() >= r.protectedUntilMillis);
+        && !r.residency.pinned
+        && r.residency.loading == null
+        && r.residency.inFlight() == 0
+        && !r.residency.isHeld()
+        && (r.residency.pendingServes == 0 || clock.millis() >= r.residency.protectedUntilMillis);
   }
 
   // guarded by lock
@@ -495,7 +529,7 @@ public final class MemoryScheduler {
       if (!evictable(r, m)) {
         continue;
       }
-      if (shortPool == null ? r.tier == Tier.ACTIVE : r.charged.containsKey(shortPool)) {
+      if (shortPool == null ? r.residency.tier == Tier.ACTIVE : r.residency.charged.containsKey(shortPool)) {
         pool.add(r);
       }
     }
@@ -510,9 +544,9 @@ public final class MemoryScheduler {
     Map<ModelRef, RegisteredModel> byRef = new HashMap<>();
     for (RegisteredModel r : pool) {
       if (r.spec.priority() == lowest) {
-        long bytes = shortPool == null ? r.chargedBytes() : r.charged.getOrDefault(shortPool, 0L);
+        long bytes = shortPool == null ? r.residency.chargedBytes() : r.residency.charged.getOrDefault(shortPool, 0L);
         candidates.add(
-            new EvictionPolicy.Candidate(r.ref, bytes, r.lastAccessNanos, r.accesses, r.loadCostNanos, r.clockAtAccess));
+            new EvictionPolicy.Candidate(r.ref, bytes, r.residency.lastAccessNanos, r.residency.accesses, r.residency.loadCostNanos, r.residency.clockAtAccess));
         byRef.put(r.ref, r);
       }
     }
@@ -523,23 +557,23 @@ public final class MemoryScheduler {
 
   // guarded by lock
   private void demoteOrEvict(RegisteredModel v, String why) {
-    if (v.tier == Tier.ACTIVE && v.adapter instanceof TieredAdapter && !unified) {
+    if (v.residency.tier == Tier.ACTIVE && v.adapter instanceof TieredAdapter && !unified) {
       TieredAdapter t = (TieredAdapter) v.adapter;
       long deviceBytes = 0;
-      for (Map.Entry<String, Long> e : v.charged.entrySet()) {
+      for (Map.Entry<String, Long> e : v.residency.charged.entrySet()) {
         if (!e.getKey().equals(Footprint.HOST)) {
           deviceBytes += e.getValue();
         }
       }
       Pool host = pools.get(Footprint.HOST);
-      if (deviceBytes > 0 && t.canDemote() && host != null && host.used + deviceBytes <= host.budget && v.tryRetire()) {
+      if (deviceBytes > 0 && t.canDemote() && host != null && host.used + deviceBytes <= host.budget && v.residency.tryRetire()) {
         long start = System.nanoTime();
         try {
           t.demote();
           uncharge(v);
           charge(v, Map.of(Footprint.HOST, deviceBytes));
-          v.tier = Tier.WARM;
-          v.evictions++;
+          v.residency.tier = Tier.WARM;
+          v.residency.evictions++;
           event(ModelEvent.Type.DEMOTED, v, Footprint.HOST, deviceBytes, System.nanoTime() - start, null);
           changed.signalAll();
           return;
@@ -556,12 +590,12 @@ public final class MemoryScheduler {
   /** Unloads {@code v} if it is idle. */
   // guarded by lock
   boolean evict(RegisteredModel v, String why) {
-    if (v.tier == Tier.WARM) {
+    if (v.residency.tier == Tier.WARM) {
       // no READY bit while warm: unload directly
       unloadRetired(v, why);
       return true;
     }
-    if (!v.tryRetire()) {
+    if (!v.residency.tryRetire()) {
       return false;
     }
     unloadRetired(v, why);
@@ -570,8 +604,8 @@ public final class MemoryScheduler {
 
   // guarded by lock
   private void unloadRetired(RegisteredModel v, String why) {
-    long bytes = v.chargedBytes();
-    String poolName = v.charged.isEmpty() ? defaultPool : v.charged.keySet().iterator().next();
+    long bytes = v.residency.chargedBytes();
+    String poolName = v.residency.charged.isEmpty() ? defaultPool : v.residency.charged.keySet().iterator().next();
     long start = System.nanoTime();
     try {
       v.adapter.unload();
@@ -580,10 +614,10 @@ public final class MemoryScheduler {
     }
     uncharge(v);
     resident.remove(v);
-    v.tier = Tier.COLD;
-    v.loadState = ModelState.REGISTERED;
-    v.evictions++;
-    v.pendingServes = 0;
+    v.residency.tier = Tier.COLD;
+    v.residency.loadState = ModelState.REGISTERED;
+    v.residency.evictions++;
+    v.residency.pendingServes = 0;
     log.debug("evicted {} ({})", v.ref, why);
     event(ModelEvent.Type.EVICTED, v, poolName, bytes, System.nanoTime() - start, null);
     changed.signalAll();
@@ -591,24 +625,24 @@ public final class MemoryScheduler {
 
   // guarded by lock
   private void charge(RegisteredModel m, Map<String, Long> bytes) {
-    Map<String, Long> merged = new HashMap<>(m.charged);
+    Map<String, Long> merged = new HashMap<>(m.residency.charged);
     for (Map.Entry<String, Long> e : bytes.entrySet()) {
       Pool p = pool(e.getKey());
       p.used += e.getValue();
       p.holders.add(m);
       merged.merge(e.getKey(), e.getValue(), Long::sum);
     }
-    m.charged = Map.copyOf(merged);
+    m.residency.charged = Map.copyOf(merged);
   }
 
   // guarded by lock
   private void uncharge(RegisteredModel m) {
-    for (Map.Entry<String, Long> e : m.charged.entrySet()) {
+    for (Map.Entry<String, Long> e : m.residency.charged.entrySet()) {
       Pool p = pool(e.getKey());
       p.used -= e.getValue();
       p.holders.remove(m);
     }
-    m.charged = Map.of();
+    m.residency.charged = Map.of();
   }
 
   // ---- loading -------------------------------------------------------------------------------
@@ -622,21 +656,21 @@ public final class MemoryScheduler {
     charge(m, need);
     resident.add(m);
     CompletableFuture<Void> f = new CompletableFuture<>();
-    m.loading = f;
-    m.loadState = ModelState.LOADING;
+    m.residency.loading = f;
+    m.residency.loadState = ModelState.LOADING;
     loader.execute(() -> runLoad(m, f, need, promote));
   }
 
   private void runLoad(RegisteredModel m, CompletableFuture<Void> f, Map<String, Long> reserved, boolean promote) {
     lock.lock();
     try {
-      if (m.loadWaiters == 0 && !m.pinned) {
+      if (m.residency.loadWaiters == 0 && !m.residency.pinned) {
         // Every caller gave up before the load began: do not load at all.
         uncharge(m);
         resident.remove(m);
-        m.loading = null;
-        m.loadState = ModelState.REGISTERED;
-        m.tier = promote ? Tier.COLD : m.tier;
+        m.residency.loading = null;
+        m.residency.loadState = ModelState.REGISTERED;
+        m.residency.tier = promote ? Tier.COLD : m.residency.tier;
         if (promote) {
           try {
             m.adapter.unload();
@@ -681,9 +715,9 @@ public final class MemoryScheduler {
         }
         uncharge(m);
         resident.remove(m);
-        m.loading = null;
-        m.tier = Tier.COLD;
-        m.loadState = ModelState.FAILED;
+        m.residency.loading = null;
+        m.residency.tier = Tier.COLD;
+        m.residency.loadState = ModelState.FAILED;
         changed.signalAll();
         event(ModelEvent.Type.LOAD_FAILED, m, reserved.isEmpty() ? defaultPool : reserved.keySet().iterator().next(), 0, took, failure);
         f.completeExceptionally(failure);
@@ -695,20 +729,20 @@ public final class MemoryScheduler {
         Map<String, Long> byPool = new HashMap<>();
         measured.bytesByPool().forEach((k, v) -> byPool.merge(poolName(k), v, Long::sum));
         actual = Map.copyOf(byPool);
-        m.learned = actual; // this registration's own: a model registered again under the ref starts afresh
+        m.residency.learned = actual; // this registration's own: a model registered again under the ref starts afresh
       }
       uncharge(m);
       charge(m, actual);
-      m.loadCostNanos = took;
-      m.lastLoadTime = Duration.ofNanos(took);
-      m.loads++;
-      m.tier = Tier.ACTIVE;
-      m.loadState = ModelState.LOADED;
-      m.accesses = 0;
-      m.lastUsedMillis = clock.millis();
-      m.lastAccessNanos = System.nanoTime();
-      m.pendingServes = m.loadWaiters;
-      m.protectedUntilMillis = clock.millis() + maxProtect.toMillis();
+      m.residency.loadCostNanos = took;
+      m.residency.lastLoadTime = Duration.ofNanos(took);
+      m.residency.loads++;
+      m.residency.tier = Tier.ACTIVE;
+      m.residency.loadState = ModelState.LOADED;
+      m.residency.accesses = 0;
+      m.residency.lastUsedMillis = clock.millis();
+      m.residency.lastAccessNanos = System.nanoTime();
+      m.residency.pendingServes = m.residency.loadWaiters;
+      m.residency.protectedUntilMillis = clock.millis() + maxProtect.toMillis();
       // A measured footprint larger than the estimate may push a pool over its budget:
       // make room now, or give the memory back and let the callers wait with a better estimate.
       boolean over = false;
@@ -732,20 +766,20 @@ public final class MemoryScheduler {
           }
           uncharge(m);
           resident.remove(m);
-          m.tier = Tier.COLD;
-          m.loadState = ModelState.REGISTERED;
-          m.loading = null;
+          m.residency.tier = Tier.COLD;
+          m.residency.loadState = ModelState.REGISTERED;
+          m.residency.loading = null;
           changed.signalAll();
           f.complete(null); // callers retry admission with the learned size
           return;
         }
       }
-      m.loading = null;
-      m.setReady();
+      m.residency.loading = null;
+      m.residency.setReady();
       changed.signalAll();
       event(promote ? ModelEvent.Type.PROMOTED : ModelEvent.Type.LOADED, m,
           actual.isEmpty() ? defaultPool : actual.keySet().iterator().next(), sum(actual), took, null);
-      if (m.loadWaiters == 0 && !m.pinned) {
+      if (m.residency.loadWaiters == 0 && !m.residency.pinned) {
         // Every caller gave up while it loaded: the load is cancelled, the memory given back.
         evict(m, "load cancelled: every caller had gone");
       }
@@ -759,13 +793,13 @@ public final class MemoryScheduler {
   // ---- explicit operations -------------------------------------------------------------------
 
   /** Loads {@code m} in the background; the future completes when it is resident. */
-  CompletableFuture<Void> preload(RegisteredModel m) {
+  public CompletableFuture<Void> preload(RegisteredModel m) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loader.execute(
         () -> {
           try {
             if (acquire(m, null)) {
-              m.release();
+              m.residency.release();
               idle(m);
             }
             done.complete(null);
@@ -777,11 +811,11 @@ public final class MemoryScheduler {
   }
 
   /** Unloads {@code m} once its leases have returned; new requests wait and load it again. */
-  void unload(RegisteredModel m) {
+  public void unload(RegisteredModel m) {
     lock.lock();
     try {
-      while (m.loading != null) {
-        CompletableFuture<Void> f = m.loading;
+      while (m.residency.loading != null) {
+        CompletableFuture<Void> f = m.residency.loading;
         lock.unlock();
         try {
           f.handle((v, e) -> null).get();
@@ -794,21 +828,21 @@ public final class MemoryScheduler {
         }
         lock.lock();
       }
-      if (m.tier == Tier.COLD) {
+      if (m.residency.tier == Tier.COLD) {
         return;
       }
-      if (m.tier == Tier.WARM) {
+      if (m.residency.tier == Tier.WARM) {
         unloadRetired(m, "unload");
         return;
       }
-      m.hold(true);
+      m.residency.hold(true);
       try {
-        while (m.inFlight() > 0) {
+        while (m.residency.inFlight() > 0) {
           changed.awaitUninterruptibly();
         }
         evict(m, "unload");
       } finally {
-        m.hold(false);
+        m.residency.hold(false);
         changed.signalAll();
       }
     } finally {
@@ -818,15 +852,15 @@ public final class MemoryScheduler {
   }
 
   /** Forgets {@code m} after it drained: gives its memory back and closes its adapter. */
-  void remove(RegisteredModel m) {
+  public void remove(RegisteredModel m) {
     lock.lock();
     try {
-      while (m.loading != null) {
+      while (m.residency.loading != null) {
         changed.awaitUninterruptibly(); // a load in progress finishes before the adapter closes
       }
       uncharge(m);
       resident.remove(m);
-      m.tier = Tier.COLD;
+      m.residency.tier = Tier.COLD;
       try {
         m.adapter.close();
       } catch (RuntimeException e) {
@@ -839,16 +873,16 @@ public final class MemoryScheduler {
   }
 
   /** Unloads idle models whose keep-alive has passed. Runs every second, and from tests. */
-  void sweep() {
+  public void sweep() {
     lock.lock();
     try {
       long now = clock.millis();
       for (RegisteredModel m : new ArrayList<>(resident)) {
         Duration keep = keepAlive(m);
-        if (keep.isNegative() || m.pinned || m.loading != null || m.inFlight() > 0) {
+        if (keep.isNegative() || m.residency.pinned || m.residency.loading != null || m.residency.inFlight() > 0) {
           continue;
         }
-        if (now - m.lastUsedMillis >= keep.toMillis()) {
+        if (now - m.residency.lastUsedMillis >= keep.toMillis()) {
           evict(m, "idle for keep_alive " + keep);
         }
       }
@@ -871,18 +905,18 @@ public final class MemoryScheduler {
   }
 
   private long keepAliveMillis(RegisteredModel m) {
-    long k = m.keepAliveMillis;
+    long k = m.residency.keepAliveMillis;
     if (k == Long.MIN_VALUE) {
       Duration d = keepAlive(m);
       k = d.isNegative() ? -1 : d.toMillis();
-      m.keepAliveMillis = k;
+      m.residency.keepAliveMillis = k;
     }
     return k;
   }
 
   // ---- status and events ---------------------------------------------------------------------
 
-  List<PoolStatus> pools() {
+  public List<PoolStatus> pools() {
     lock.lock();
     try {
       List<PoolStatus> out = new ArrayList<>();
@@ -935,7 +969,7 @@ public final class MemoryScheduler {
     }
     List<String> out = new ArrayList<>();
     for (RegisteredModel m : models) {
-      out.add(m.ref + (m.pinned ? " (pinned)" : m.inFlight() > 0 ? " (in use)" : ""));
+      out.add(m.ref + (m.residency.pinned ? " (pinned)" : m.residency.inFlight() > 0 ? " (in use)" : ""));
     }
     return String.join(", ", out);
   }
@@ -966,7 +1000,7 @@ public final class MemoryScheduler {
   }
 
   /** Stops the loader and keep-alive threads. Models are removed by the manager first. */
-  void close() {
+  public void close() {
     sweeper.shutdownNow();
     loader.shutdown();
     try {

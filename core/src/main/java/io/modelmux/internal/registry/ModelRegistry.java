@@ -1,9 +1,10 @@
-package io.modelmux.internal;
+package io.modelmux.internal.registry;
 
 import io.modelmux.ConfigException;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelRef;
 import io.modelmux.UnknownModelException;
+import io.modelmux.internal.ClosestMatch;
 import io.modelmux.spi.MessageText;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,14 +22,14 @@ import org.jspecify.annotations.Nullable;
  * every resolvable name to its model) and publishes it through a volatile field, so resolving
  * a request is one map lookup. Changes are rare and serialized by {@code lock}.
  */
-final class ModelRegistry {
+public final class ModelRegistry {
   /** Everything resolution needs, immutable. */
-  static final class Snapshot {
-    final Map<String, RegisteredModel> byName;
-    final @Nullable RegisteredModel defaultModel;
-    final @Nullable String defaultName;
-    final List<RegisteredModel> models;
-    final Map<String, String> aliases;
+  public static final class Snapshot {
+    public final Map<String, RegisteredModel> byName;
+    public final @Nullable RegisteredModel defaultModel;
+    public final @Nullable String defaultName;
+    public final List<RegisteredModel> models;
+    public final Map<String, String> aliases;
 
     Snapshot(
         Map<String, RegisteredModel> byName,
@@ -51,20 +52,32 @@ final class ModelRegistry {
   private final Map<String, String> aliases = new LinkedHashMap<>();
   // guarded by lock
   private @Nullable String defaultName;
+  private volatile java.util.function.Consumer<Snapshot> listener = s -> { };
   private volatile Snapshot snapshot =
       new Snapshot(Map.of(), null, null, List.of(), Map.of());
 
-  Snapshot snapshot() {
+  /**
+   * Calls {@code listener} with every snapshot published from now on, and at once with the
+   * current one; it runs under the registry's lock, so it sees the snapshots in order.
+   */
+  public void onChange(java.util.function.Consumer<Snapshot> listener) {
+    synchronized (lock) {
+      this.listener = listener;
+      listener.accept(snapshot);
+    }
+  }
+
+  public Snapshot snapshot() {
     return snapshot;
   }
 
   /** Returns the model {@code name} resolves to, or null. No lock, no allocation. */
-  @Nullable RegisteredModel find(String name) {
+  public @Nullable RegisteredModel find(String name) {
     return snapshot.byName.get(name);
   }
 
   /** Returns the default model, or null if none is set or it is not registered. */
-  @Nullable RegisteredModel defaultModel() {
+  public @Nullable RegisteredModel defaultModel() {
     return snapshot.defaultModel;
   }
 
@@ -73,7 +86,7 @@ final class ModelRegistry {
    *
    * @throws ConfigException if its reference is taken or its id is an alias
    */
-  void add(RegisteredModel model) {
+  public void add(RegisteredModel model) {
     synchronized (lock) {
       if (models.containsKey(model.ref)) {
         throw model.spec.specError(
@@ -97,7 +110,7 @@ final class ModelRegistry {
    *
    * @return the removed models, not yet drained
    */
-  List<RegisteredModel> remove(String name) {
+  public List<RegisteredModel> remove(String name) {
     synchronized (lock) {
       if (aliases.containsKey(name)) {
         throw new InvalidRequestException(
@@ -132,7 +145,7 @@ final class ModelRegistry {
    * @throws ConfigException if {@code alias} is a model id
    * @throws UnknownModelException if {@code target} does not name a registered model
    */
-  void putAlias(String alias, String target) {
+  public void putAlias(String alias, String target) {
     synchronized (lock) {
       checkAliasName(alias);
       if (aliases.containsKey(target)) {
@@ -148,7 +161,7 @@ final class ModelRegistry {
     }
   }
 
-  boolean removeAlias(String alias) {
+  public boolean removeAlias(String alias) {
     synchronized (lock) {
       boolean existed = aliases.remove(alias) != null;
       if (existed) {
@@ -158,7 +171,7 @@ final class ModelRegistry {
     }
   }
 
-  void setDefault(@Nullable String name) {
+  public void setDefault(@Nullable String name) {
     synchronized (lock) {
       defaultName = name;
       publish();
@@ -202,10 +215,11 @@ final class ModelRegistry {
             defaultName,
             Collections.unmodifiableList(list),
             Collections.unmodifiableMap(new LinkedHashMap<>(aliases)));
+    listener.accept(snapshot);
   }
 
   /** Returns the error for a name that resolves to nothing, listing what would. */
-  UnknownModelException unknown(String name) {
+  public UnknownModelException unknown(String name) {
     Snapshot s = snapshot;
     TreeSet<String> known = new TreeSet<>(s.byName.keySet());
     String dangling = s.aliases.get(name);
@@ -226,7 +240,7 @@ final class ModelRegistry {
   }
 
   /** Returns the error for a request that names no model when no default resolves. */
-  InvalidRequestException noDefault() {
+  public InvalidRequestException noDefault() {
     Snapshot s = snapshot;
     TreeSet<String> known = new TreeSet<>(s.byName.keySet());
     String list = known.isEmpty() ? "none are registered" : "known models: " + describe(s, known);

@@ -1,0 +1,54 @@
+package io.modelmux.internal.registry;
+
+import io.modelmux.ModelRef;
+import io.modelmux.internal.memory.Residency;
+import io.modelmux.spi.Footprint;
+import io.modelmux.spi.ModelAdapter;
+import io.modelmux.spi.ModelSpec;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One registration of a model: its spec and adapter, the order it was registered in, its request
+ * counters, and the memory scheduler's {@link Residency} of it. Each piece of state has one
+ * owner: the registry owns the names that lead here, the scheduler owns {@link #residency}.
+ */
+public final class RegisteredModel {
+  private static final Logger log = LoggerFactory.getLogger(RegisteredModel.class);
+
+  public final ModelSpec spec;
+  public final ModelRef ref;
+  public final ModelAdapter adapter;
+  /** Registration order, for stable listings. */
+  public final long sequence;
+  /** Requests served, successful or not. */
+  public final LongAdder requests = new LongAdder();
+  /** Requests that failed. */
+  public final LongAdder failures = new LongAdder();
+  /** Leases, residency and memory: the scheduler's. */
+  public final Residency residency;
+
+  public RegisteredModel(ModelSpec spec, ModelAdapter adapter, long sequence) {
+    this.spec = spec;
+    this.ref = spec.ref();
+    this.adapter = adapter;
+    this.sequence = sequence;
+    this.residency = new Residency(spec.pinned());
+  }
+
+  /** Returns the adapter's footprint; an adapter that fails to report one takes none. */
+  public Footprint footprint() {
+    try {
+      return adapter.footprint();
+    } catch (RuntimeException e) {
+      log.warn("model {} failed to report its footprint", ref, e);
+      return Footprint.none();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RegisteredModel{" + ref + ", " + spec.type() + '}';
+  }
+}

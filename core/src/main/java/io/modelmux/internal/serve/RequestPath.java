@@ -1,0 +1,272 @@
+package io.modelmux.internal.serve;
+
+import io.modelmux.BackendException;
+import io.modelmux.DeadlineExceededException;
+import io.modelmux.FinishReason;
+import io.modelmux.GenerateRequest;
+import io.modelmux.GenerateResponse;
+import io.modelmux.InvalidRequestException;
+import io.modelmux.ModelMuxException;
+import io.modelmux.UnknownModelException;
+import io.modelmux.internal.memory.Lease;
+import io.modelmux.internal.memory.MemoryScheduler;
+import io.modelmux.internal.registry.RegisteredModel;
+import io.modelmux.internal.route.Plan;
+import io.modelmux.internal.route.Router;
+import io.modelmux.spi.Capability;
+import io.modelmux.spi.Completion;
+import io.modelmux.spi.MessageText;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request path, one method for every way of serving: {@code generate}, {@code
+ * generateAsync} (which runs {@link #generate} on an executor) and {@code stream} all go
+ * through {@link #serve}, whose body reads like the architecture:
+ *
+ * <pre>
+ * plan → (cache: a later stage) → for each target: lease → (guard: a later stage) → adapter
+ *      → record → release
+ * </pre>
+ *
+ * <p>A stream differs only in its sink: the adapter writes pieces to the {@link StreamSession},
+ * which checks the deadline between pieces and drops them after a cancel. The lease is returned
+ * before the caller is told the outcome, so a finished request holds nothing. Thread-safe.
+ */
+public final class RequestPath {
+  private final Router router;
+  private final MemoryScheduler scheduler;
+  private final Clock clock;
+  private final BooleanSupplier closed;
+
+  /**
+   * @param router plans each request
+   * @param scheduler leases the planned models
+   * @param clock for deadlines
+   * @param closed says whether the manager is closed, so that a request racing {@code close()}
+   *     fails as closed rather than as an unknown model
+   */
+  public RequestPath(Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed) {
+    this.router = router;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.closed = closed;
+  }
+
+  /**
+   * Serves {@code request} whole.
+   *
+   * @throws ModelMuxException on failure, typed
+   * @throws IllegalStateException if the manager is closed
+   */
+  public GenerateResponse generate(GenerateRequest request) {
+    return serve(request, null);
+  }
+
+  /**
+   * Serves {@code request} into {@code session}, ending it exactly once: with the response, or
+   * with the failure (a request that reached its turn after {@code close()} fails as closed).
+   */
+  public void stream(GenerateRequest request, StreamSession session) {
+    GenerateResponse response;
+    try {
+      response = serve(request, session);
+    } catch (IllegalStateException e) {
+      session.fail(closedWhileWaiting(e));
+      return;
+    } catch (ModelMuxException e) {
+      session.fail(e);
+      return;
+    } catch (RuntimeException e) {
+      session.fail(new ModelMuxException("request failed: " + MessageText.escape(e.toString()), e));
+      return;
+    }
+    session.complete(response);
+  }
+
+  /**
+   * Takes a lease on the model {@code request} names, for loading it without serving a request.
+   *
+   * @return the lease; close it
+   */
+  public Lease lease(GenerateRequest request) {
+    return lease(request, false);
+  }
+
+  /** The path. */
+  private GenerateResponse serve(GenerateRequest request, @Nullable StreamSession session) {
+    long start = System.nanoTime();
+    if (session != null) {
+      session.start(start);
+    }
+    try (Lease lease = lease(request, true)) { // plan → for the plan's target: lease
+      RegisteredModel model = lease.model();
+      model.requests.increment();
+      try {
+        checkDeadline(model, request);
+        Completion c = call(model, request, session); // adapter
+        return record(model, request, c, start, session); // record
+      } catch (RuntimeException e) {
+        ModelMuxException failure = failure(model, request, session, e);
+        if (failure == null) {
+          return cancelled(model, session, start); // the cancel closed what the adapter read
+        }
+        model.failures.increment();
+        throw failure;
+      }
+    } // release
+  }
+
+  /**
+   * Plans {@code request} and leases the plan's target. A target that began draining after it
+   * was planned is planned again: it left the registry before draining began.
+   */
+  private Lease lease(GenerateRequest request, boolean isRequest) {
+    checkOpen();
+    for (; ; ) {
+      Plan plan;
+      try {
+        plan = router.plan(request);
+      } catch (UnknownModelException | InvalidRequestException e) {
+        checkOpen(); // close() empties the registry: a request racing it fails as closed
+        throw e;
+      }
+      RegisteredModel model = plan.targets().get(0);
+      Lease lease;
+      try {
+        lease = model.residency.isDraining() ? null : leaseOrWait(model, request);
+      } catch (ModelMuxException e) {
+        checkOpen();
+        if (isRequest) {
+          model.requests.increment(); // a request that could not even get its model still counts
+          model.failures.increment();
+        }
+        throw e;
+      }
+      if (lease != null) {
+        return lease;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private @Nullable Lease leaseOrWait(RegisteredModel model, GenerateRequest request) {
+    Lease lease = scheduler.tryLease(model); // lock-free when the model is resident
+    if (lease != null || model.residency.isDraining()) {
+      return lease;
+    }
+    checkDeadline(model, request);
+    return scheduler.lease(model, request.deadline().orElse(null));
+  }
+
+  private Completion call(RegisteredModel model, GenerateRequest request, @Nullable StreamSession session) {
+    boolean streams = session != null && model.adapter.info().supports(Capability.STREAMING);
+    Completion c = streams ? model.adapter.stream(request, session) : model.adapter.generate(request);
+    if (c == null) {
+      throw noCompletion(model);
+    }
+    if (session != null && !streams) {
+      session.accept(c.text());
+    }
+    return c;
+  }
+
+  private GenerateResponse record(
+      RegisteredModel model, GenerateRequest request, Completion c, long start, @Nullable StreamSession session) {
+    if (session == null) {
+      return response(model, c, start, c.timeToFirstToken().orElse(null));
+    }
+    if (session.deadlineExceeded()) {
+      throw deadline(model, request.deadline().orElse(null));
+    }
+    if (session.isCancelled()) {
+      return cancelled(model, session, start);
+    }
+    return response(model, c, start, session.timeToFirstToken());
+  }
+
+  /** Returns what the caller is told of {@code e}, or null when the stream was cancelled. */
+  private @Nullable ModelMuxException failure(
+      RegisteredModel model, GenerateRequest request, @Nullable StreamSession session, RuntimeException e) {
+    if (session != null) {
+      if (session.isCancelled() && !session.deadlineExceeded()) {
+        return null;
+      }
+      if (session.deadlineExceeded()) {
+        return deadline(model, request.deadline().orElse(null));
+      }
+    }
+    if (e instanceof ModelMuxException) {
+      return (ModelMuxException) e;
+    }
+    return new BackendException(
+        "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName()
+            + ") failed with an undocumented exception: " + MessageText.escape(model.spec.secrets().redact(e.toString()))
+            + "; report this to its authors",
+        model.ref.id(), false, model.spec.secrets().scrub(e));
+  }
+
+  private static GenerateResponse response(RegisteredModel model, Completion c, long start, @Nullable Duration ttft) {
+    return GenerateResponse.builder(model.ref)
+        .text(c.text())
+        .finishReason(c.finishReason())
+        .usage(c.usage().orElse(null))
+        .backendModel(c.backendModel().orElse(null))
+        .latency(Duration.ofNanos(System.nanoTime() - start))
+        .timeToFirstToken(ttft)
+        .build();
+  }
+
+  private static GenerateResponse cancelled(RegisteredModel model, @Nullable StreamSession session, long start) {
+    return GenerateResponse.builder(model.ref)
+        .text(session == null ? "" : session.text())
+        .finishReason(FinishReason.CANCELLED)
+        .latency(Duration.ofNanos(System.nanoTime() - start))
+        .timeToFirstToken(session == null ? null : session.timeToFirstToken())
+        .build();
+  }
+
+  private void checkDeadline(RegisteredModel model, GenerateRequest request) {
+    Instant deadline = request.deadline().orElse(null);
+    if (deadline != null && !clock.instant().isBefore(deadline)) {
+      throw deadline(model, deadline);
+    }
+  }
+
+  private static DeadlineExceededException deadline(RegisteredModel model, @Nullable Instant deadline) {
+    return new DeadlineExceededException(
+        "request to model '" + model.ref + "' passed its deadline " + (deadline == null ? "" : deadline)
+            + " before it was served; retry with a later deadline",
+        model.ref.id(),
+        null);
+  }
+
+  private static BackendException noCompletion(RegisteredModel model) {
+    return new BackendException(
+        "adapter of model '" + model.ref + "' (" + model.adapter.getClass().getName() + ") returned no completion;"
+            + " report this to its authors",
+        model.ref.id(), false, null);
+  }
+
+  private void checkOpen() {
+    if (closed.getAsBoolean()) {
+      throw closedError();
+    }
+  }
+
+  /** Returns the error of a call made after {@code close()}. */
+  public static IllegalStateException closedError() {
+    return new IllegalStateException("this MultiModelManager is closed; build a new one");
+  }
+
+  /**
+   * Returns the failure of a stream that was accepted before {@code close()} and reached its
+   * turn after it: not retryable, with the closed manager's error as its cause.
+   */
+  public static ModelMuxException closedWhileWaiting(IllegalStateException closed) {
+    return new ModelMuxException("the MultiModelManager was closed before the request was served; build a new one", closed);
+  }
+}
