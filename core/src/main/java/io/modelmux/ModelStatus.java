@@ -1,15 +1,20 @@
 package io.modelmux;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot of one registered model: what it is, where it is in its life cycle, what it holds
- * and how it has served. Taken at one moment; it does not change afterwards. Immutable.
+ * A snapshot of one registered model: what it is, where it is in its life cycle, the names that
+ * lead to it, how it has served ({@link #requestStats()}) and what it holds ({@link
+ * #memoryStats()}). Taken at one moment; it does not change afterwards. Immutable.
+ *
+ * <p>The statistics are small values of their own, composed here and built with builders, so
+ * that a statistic added later breaks no caller.
  */
 public final class ModelStatus {
   private final ModelRef ref;
@@ -19,106 +24,27 @@ public final class ModelStatus {
   private final boolean defaultModel;
   private final List<String> aliases;
   private final Set<String> tags;
-  private final int inFlight;
-  private final long requests;
-  private final long failures;
-  private final long loads;
-  private final @Nullable Instant lastUsed;
-  private final long bytes;
-  private final boolean bytesMeasured;
-  private final Tier tier;
-  private final java.util.Map<String, Long> pools;
-  private final boolean pinned;
-  private final long evictions;
-  private final java.time.@Nullable Duration loadTime;
+  private final RequestStats requestStats;
+  private final MemoryStats memoryStats;
+
+  private ModelStatus(Builder b) {
+    this.ref = b.ref;
+    this.type = b.type;
+    this.state = b.state;
+    this.primary = b.primary;
+    this.defaultModel = b.defaultModel;
+    this.aliases = List.copyOf(b.aliases);
+    this.tags = Set.copyOf(b.tags);
+    this.requestStats = b.requestStats;
+    this.memoryStats = b.memoryStats;
+  }
 
   /**
-   * Creates a snapshot. Built by the manager; public so that tests and tools can make one.
-   *
-   * @param ref the model and version; not null
-   * @param type the backend type; not null
-   * @param state the life-cycle state; not null
-   * @param primary whether a bare id resolves to this version
-   * @param defaultModel whether requests naming no model go here
-   * @param aliases aliases resolving to this model; not null
-   * @param tags the model's tags; not null
-   * @param inFlight requests running now
-   * @param requests requests served, successful or not
-   * @param failures requests that failed
-   * @param loads times the model was loaded
-   * @param lastUsed when the last request started, or null if never
-   * @param bytes local memory taken (estimate before load, measured after)
-   * @param bytesMeasured whether {@code bytes} was measured rather than estimated
-   * @param tier where the weights are; not null
-   * @param pools the bytes charged to each memory pool now; not null
-   * @param pinned whether the model is pinned
-   * @param evictions how many times the model was evicted or demoted
-   * @param loadTime how long the last load took, or null if never loaded
+   * Returns a builder for the status of {@code ref}, a model of {@code type}. Built by the
+   * manager; public so that tests and tools can make one.
    */
-  public ModelStatus(
-      ModelRef ref,
-      String type,
-      ModelState state,
-      boolean primary,
-      boolean defaultModel,
-      List<String> aliases,
-      Set<String> tags,
-      int inFlight,
-      long requests,
-      long failures,
-      long loads,
-      @Nullable Instant lastUsed,
-      long bytes,
-      boolean bytesMeasured,
-      Tier tier,
-      java.util.Map<String, Long> pools,
-      boolean pinned,
-      long evictions,
-      java.time.@Nullable Duration loadTime) {
-    this.ref = Objects.requireNonNull(ref, "ref");
-    this.type = Objects.requireNonNull(type, "type");
-    this.state = Objects.requireNonNull(state, "state");
-    this.primary = primary;
-    this.defaultModel = defaultModel;
-    this.aliases = List.copyOf(aliases);
-    this.tags = Set.copyOf(tags);
-    this.inFlight = inFlight;
-    this.requests = requests;
-    this.failures = failures;
-    this.loads = loads;
-    this.lastUsed = lastUsed;
-    this.bytes = bytes;
-    this.bytesMeasured = bytesMeasured;
-    this.tier = Objects.requireNonNull(tier, "tier");
-    this.pools = java.util.Map.copyOf(pools);
-    this.pinned = pinned;
-    this.evictions = evictions;
-    this.loadTime = loadTime;
-  }
-
-  /** Returns where the model's weights are. */
-  public Tier tier() {
-    return tier;
-  }
-
-  /** Returns the bytes charged to each memory pool now (empty when not resident). */
-  public java.util.Map<String, Long> pools() {
-    return pools;
-  }
-
-  /** Returns whether the model is pinned: kept resident, never evicted. */
-  public boolean pinned() {
-    return pinned;
-  }
-
-  /** Returns how many times the model was evicted or demoted. */
-  public long evictions() {
-    return evictions;
-  }
-
-  /** Returns how long the last load took, if it was ever loaded. */
-  public Optional<java.time.Duration> loadTime() {
-    return Optional.ofNullable(loadTime);
+  public static Builder builder(ModelRef ref, String type) {
+    return new Builder(ref, type);
   }
 
   /** Returns the model and version. */
@@ -156,46 +82,148 @@ public final class ModelStatus {
     return tags;
   }
 
-  /** Returns how many requests are running now. */
+  /** Returns how the model has served requests. */
+  public RequestStats requestStats() {
+    return requestStats;
+  }
+
+  /** Returns what the model holds in memory. */
+  public MemoryStats memoryStats() {
+    return memoryStats;
+  }
+
+  // ---- shortcuts to the statistics --------------------------------------------------------
+
+  /** Returns how many requests are running now ({@link RequestStats#inFlight()}). */
   public int inFlight() {
-    return inFlight;
+    return requestStats.inFlight();
   }
 
   /** Returns how many requests were served, successful or not. */
   public long requests() {
-    return requests;
+    return requestStats.requests();
   }
 
   /** Returns how many requests failed. */
   public long failures() {
-    return failures;
+    return requestStats.failures();
   }
 
-  /** Returns how many times the model was loaded. */
-  public long loads() {
-    return loads;
-  }
-
-  /** Returns when the last request started, if any did. */
+  /** Returns when the last request ended, if any did. */
   public Optional<Instant> lastUsed() {
-    return Optional.ofNullable(lastUsed);
+    return requestStats.lastUsed();
   }
 
-  /** Returns the local memory the model takes, in bytes (0 for remote models). */
+  /** Returns the local memory the model takes, in bytes ({@link MemoryStats#bytes()}). */
   public long bytes() {
-    return bytes;
+    return memoryStats.bytes();
   }
 
   /** Returns whether {@link #bytes()} was measured after load rather than estimated. */
   public boolean bytesMeasured() {
-    return bytesMeasured;
+    return memoryStats.isMeasured();
+  }
+
+  /** Returns where the model's weights are. */
+  public Tier tier() {
+    return memoryStats.tier();
+  }
+
+  /** Returns the bytes charged to each memory pool now (empty when not resident). */
+  public Map<String, Long> pools() {
+    return memoryStats.pools();
+  }
+
+  /** Returns whether the model is pinned: kept resident, never evicted. */
+  public boolean pinned() {
+    return memoryStats.pinned();
+  }
+
+  /** Returns how many times the model was loaded. */
+  public long loads() {
+    return memoryStats.loads();
+  }
+
+  /** Returns how many times the model was evicted or demoted. */
+  public long evictions() {
+    return memoryStats.evictions();
+  }
+
+  /** Returns how long the last load took, if it was ever loaded. */
+  public Optional<Duration> loadTime() {
+    return memoryStats.lastLoadTime();
   }
 
   @Override
   public String toString() {
-    return ref + " [" + type + ", " + state + ", " + tier + (pinned ? ", pinned" : "") + (defaultModel ? ", default" : "")
-        + (aliases.isEmpty() ? "" : ", aliases=" + aliases) + ", inFlight=" + inFlight
-        + ", requests=" + requests + ", failures=" + failures + ", bytes=" + bytes
-        + (pools.isEmpty() ? "" : ", pools=" + pools) + ", loads=" + loads + ", evictions=" + evictions + "]";
+    return ref + " [" + type + ", " + state + ", " + tier() + (pinned() ? ", pinned" : "") + (defaultModel ? ", default" : "")
+        + (aliases.isEmpty() ? "" : ", aliases=" + aliases) + ", inFlight=" + inFlight()
+        + ", requests=" + requests() + ", failures=" + failures() + ", bytes=" + bytes()
+        + (pools().isEmpty() ? "" : ", pools=" + pools()) + ", loads=" + loads() + ", evictions=" + evictions() + "]";
+  }
+
+  /** Builds a {@link ModelStatus}; each setter checks its argument at once. Not thread-safe. */
+  public static final class Builder {
+    private final ModelRef ref;
+    private final String type;
+    private ModelState state = ModelState.REGISTERED;
+    private boolean primary;
+    private boolean defaultModel;
+    private List<String> aliases = List.of();
+    private Set<String> tags = Set.of();
+    private RequestStats requestStats = RequestStats.empty();
+    private MemoryStats memoryStats = MemoryStats.builder().build();
+
+    private Builder(ModelRef ref, String type) {
+      this.ref = Objects.requireNonNull(ref, "ref");
+      this.type = Objects.requireNonNull(type, "type");
+    }
+
+    /** Sets the life-cycle state; not null. */
+    public Builder state(ModelState state) {
+      this.state = Objects.requireNonNull(state, "state");
+      return this;
+    }
+
+    /** Sets whether a bare id resolves to this version. */
+    public Builder primary(boolean primary) {
+      this.primary = primary;
+      return this;
+    }
+
+    /** Sets whether requests naming no model go here. */
+    public Builder defaultModel(boolean defaultModel) {
+      this.defaultModel = defaultModel;
+      return this;
+    }
+
+    /** Sets the aliases resolving to this model; not null. */
+    public Builder aliases(List<String> aliases) {
+      this.aliases = Objects.requireNonNull(aliases, "aliases");
+      return this;
+    }
+
+    /** Sets the tags; not null. */
+    public Builder tags(Set<String> tags) {
+      this.tags = Objects.requireNonNull(tags, "tags");
+      return this;
+    }
+
+    /** Sets how the model has served; not null. */
+    public Builder requestStats(RequestStats requestStats) {
+      this.requestStats = Objects.requireNonNull(requestStats, "requestStats");
+      return this;
+    }
+
+    /** Sets what the model holds; not null. */
+    public Builder memoryStats(MemoryStats memoryStats) {
+      this.memoryStats = Objects.requireNonNull(memoryStats, "memoryStats");
+      return this;
+    }
+
+    /** Returns the status. */
+    public ModelStatus build() {
+      return new ModelStatus(this);
+    }
   }
 }

@@ -4,9 +4,11 @@ import io.modelmux.ConfigException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
 import io.modelmux.ModelRef;
+import io.modelmux.MemoryStats;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
 import io.modelmux.OverloadedException;
+import io.modelmux.RequestStats;
 import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
 import io.modelmux.TokenStream;
@@ -371,26 +373,30 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     Footprint f = m.footprint();
     Residency r = m.residency;
     long last = r.lastUsedMillis();
-    return new ModelStatus(
-        m.ref,
-        m.spec.type(),
-        r.state(),
-        s.byName.get(m.ref.id()) == m,
-        s.defaultModel == m,
-        new ArrayList<>(aliases),
-        m.spec.tags(),
-        r.inFlight(),
-        m.requests.sum(),
-        m.failures.sum(),
-        r.loads(),
-        last < 0 ? null : Instant.ofEpochMilli(last),
-        f.totalBytes(),
-        f.isMeasured(),
-        r.tier(),
-        r.charged(),
-        r.pinned(),
-        r.evictions(),
-        r.lastLoadTime());
+    return ModelStatus.builder(m.ref, m.spec.type())
+        .state(r.state())
+        .primary(s.byName.get(m.ref.id()) == m)
+        .defaultModel(s.defaultModel == m)
+        .aliases(new ArrayList<>(aliases))
+        .tags(m.spec.tags())
+        .requestStats(
+            RequestStats.builder()
+                .inFlight(r.inFlight())
+                .requests(m.requests.sum())
+                .failures(m.failures.sum())
+                .lastUsed(last < 0 ? null : Instant.ofEpochMilli(last))
+                .build())
+        .memoryStats(
+            MemoryStats.builder()
+                .bytes(f.totalBytes(), f.isMeasured())
+                .tier(r.tier())
+                .pools(r.charged())
+                .pinned(r.pinned())
+                .loads(r.loads())
+                .evictions(r.evictions())
+                .lastLoadTime(r.lastLoadTime())
+                .build())
+        .build();
   }
 
   @Override
