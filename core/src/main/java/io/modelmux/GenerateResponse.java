@@ -19,6 +19,7 @@ public final class GenerateResponse {
   private final Duration latency;
   private final @Nullable Duration timeToFirstToken;
   private final boolean cached;
+  private final Routing routing;
 
   private GenerateResponse(Builder b) {
     this.text = b.text;
@@ -29,6 +30,7 @@ public final class GenerateResponse {
     this.latency = b.latency;
     this.timeToFirstToken = b.timeToFirstToken;
     this.cached = b.cached;
+    this.routing = b.routing != null ? b.routing : Routing.model(b.model);
   }
 
   /**
@@ -51,7 +53,13 @@ public final class GenerateResponse {
     b.latency = latency;
     b.timeToFirstToken = timeToFirstToken;
     b.cached = cached;
+    b.routing = routing;
     return b;
+  }
+
+  /** Returns how the request was routed to {@link #model()}: the route, policy and reason. */
+  public Routing routing() {
+    return routing;
   }
 
   /** Returns the generated text. Never null. */
@@ -110,6 +118,8 @@ public final class GenerateResponse {
         + ", latency="
         + latency
         + (cached ? ", cached" : "")
+        + ", routing="
+        + routing
         + '}';
   }
 
@@ -123,6 +133,7 @@ public final class GenerateResponse {
     private Duration latency = Duration.ZERO;
     private @Nullable Duration timeToFirstToken;
     private boolean cached;
+    private @Nullable Routing routing;
 
     private Builder(ModelRef model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -175,6 +186,12 @@ public final class GenerateResponse {
     /** Marks whether the response came from the cache. */
     public Builder cached(boolean cached) {
       this.cached = cached;
+      return this;
+    }
+
+    /** Sets how the request was routed; not null. Unset: the request named the model. */
+    public Builder routing(Routing routing) {
+      this.routing = Objects.requireNonNull(routing, "routing");
       return this;
     }
 

@@ -156,6 +156,41 @@ public interface MultiModelManager extends AutoCloseable {
   boolean removeAlias(String alias);
 
   /**
+   * Switches an alias, or a route with one target, to {@code target} without downtime: the new
+   * target is loaded in the background while the old one serves, the name flips to it
+   * atomically once it is ready (each request sees the old or the new target), and the old one
+   * drains its requests in flight and is left to its keep-alive. {@link #rollback} switches back.
+   * Never throws: failures (an unknown name or target, a failed load) complete the future
+   * exceptionally, and the name keeps its old target.
+   *
+   * @param name an alias or a single-target route; not null
+   * @param target a model id, {@code id@version} or alias; not null
+   * @return a future that completes when the name points at {@code target}
+   */
+  CompletableFuture<Void> switchTarget(String name, String target);
+
+  /**
+   * Undoes the last change of a route or an alias: a canary route sends all its traffic to the
+   * stable model again (its canary's share becomes zero); an alias or a route switched with
+   * {@link #switchTarget} switches back to its previous target, the same way. Never throws.
+   *
+   * @param name the route or alias; not null
+   * @return a future that completes when the change is undone
+   */
+  CompletableFuture<Void> rollback(String name);
+
+  /**
+   * Sends all of a canary route's traffic to its canary model.
+   *
+   * @param route the canary route; not null
+   * @throws IllegalArgumentException if {@code route} is not a canary route
+   */
+  void promote(String route);
+
+  /** Returns each route's state now: shares, canary numbers, shadow counts, in the order defined. */
+  List<RouteStatus> routes();
+
+  /**
    * Loads a model now, so that its first request does not wait for the load.
    *
    * @param model an id, {@code id@version} or alias; not null
@@ -243,8 +278,47 @@ public interface MultiModelManager extends AutoCloseable {
     private @Nullable Hardware hardware;
     private io.modelmux.spi.@Nullable EvictionPolicy evictionPolicy;
     private final List<ModelEventListener> listeners = new ArrayList<>();
+    private final List<RouteConfig> routes = new ArrayList<>();
+    private final List<RouteEventListener> routeListeners = new ArrayList<>();
+    private io.modelmux.spi.@Nullable TaskClassifier classifier;
 
     private Builder() {}
+
+    /**
+     * Adds a route (after those of {@code models.yaml}, if any); a route of the same name
+     * replaces the file's.
+     *
+     * @param route the route; not null
+     * @return this builder
+     */
+    public Builder route(RouteConfig route) {
+      routes.add(Objects.requireNonNull(route, "route"));
+      return this;
+    }
+
+    /**
+     * Adds a listener for route events (a canary rolled back or promoted, a switch) and shadow
+     * results.
+     *
+     * @param listener the listener; not null
+     * @return this builder
+     */
+    public Builder routeListener(RouteEventListener listener) {
+      routeListeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Uses {@code classifier} for {@code auto} routes instead of the one found with {@link
+     * java.util.ServiceLoader} (or the built-in rule-based one).
+     *
+     * @param classifier the classifier; not null
+     * @return this builder
+     */
+    public Builder taskClassifier(io.modelmux.spi.TaskClassifier classifier) {
+      this.classifier = Objects.requireNonNull(classifier, "classifier");
+      return this;
+    }
 
     /**
      * Sets the memory section (budgets, keep-alive, limits, eviction), overriding the
@@ -475,10 +549,17 @@ public interface MultiModelManager extends AutoCloseable {
         defaultName = fromEnv.strip();
       }
       MemoryConfig mem = memory != null ? memory : cfg != null ? cfg.memory() : MemoryConfig.defaults();
+      Map<String, RouteConfig> allRoutes = new LinkedHashMap<>();
+      if (cfg != null) {
+        cfg.routes().forEach(r -> allRoutes.put(r.name(), r));
+      }
+      routes.forEach(r -> allRoutes.put(r.name(), r));
       return DefaultMultiModelManager.start(
           new ManagerSettings(
               f, allModels, allAliases, defaultName, defaultFromEnv, executor, clock, mem,
-              hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners)));
+              hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners),
+              List.copyOf(allRoutes.values()), List.copyOf(routeListeners), classifier,
+              cfg == null ? null : cfg.cache().orElse(null)));
     }
   }
 }

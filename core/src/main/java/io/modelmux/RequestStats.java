@@ -16,12 +16,16 @@ public final class RequestStats {
   private final int inFlight;
   private final long requests;
   private final long failures;
+  private final long shadowRequests;
+  private final long shadowFailures;
   private final @Nullable Instant lastUsed;
 
   private RequestStats(Builder b) {
     this.inFlight = b.inFlight;
     this.requests = b.requests;
     this.failures = b.failures;
+    this.shadowRequests = b.shadowRequests;
+    this.shadowFailures = b.shadowFailures;
     this.lastUsed = b.lastUsed;
   }
 
@@ -50,6 +54,19 @@ public final class RequestStats {
     return failures;
   }
 
+  /**
+   * Returns how many copies of requests a route's shadow sent to this model: counted apart, not
+   * in {@link #requests()}.
+   */
+  public long shadowRequests() {
+    return shadowRequests;
+  }
+
+  /** Returns how many shadow copies failed. */
+  public long shadowFailures() {
+    return shadowFailures;
+  }
+
   /** Returns the share of requests that failed: 0 when none was served. */
   public double failureRate() {
     return requests == 0 ? 0 : (double) failures / requests;
@@ -63,6 +80,7 @@ public final class RequestStats {
   @Override
   public String toString() {
     return "RequestStats{inFlight=" + inFlight + ", requests=" + requests + ", failures=" + failures
+        + (shadowRequests == 0 ? "" : ", shadowRequests=" + shadowRequests + ", shadowFailures=" + shadowFailures)
         + (lastUsed == null ? "" : ", lastUsed=" + lastUsed) + '}';
   }
 
@@ -71,9 +89,18 @@ public final class RequestStats {
     private int inFlight;
     private long requests;
     private long failures;
+    private long shadowRequests;
+    private long shadowFailures;
     private @Nullable Instant lastUsed;
 
     private Builder() {}
+
+    /** Sets the shadow copies served and failed; not negative. */
+    public Builder shadow(long requests, long failures) {
+      this.shadowRequests = notNegative(requests, "shadow requests");
+      this.shadowFailures = notNegative(failures, "shadow failures");
+      return this;
+    }
 
     /** Sets the requests running now; not negative. */
     public Builder inFlight(int inFlight) {

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public final class NoopModelFactory implements ModelFactory {
   /** The type this factory serves. */
-  static final String TYPE = "noop";
+  public static final String TYPE = "noop";
 
   @Override
   public String type() {

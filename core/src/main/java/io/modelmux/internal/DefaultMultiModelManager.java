@@ -9,6 +9,8 @@ import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
 import io.modelmux.OverloadedException;
 import io.modelmux.RequestStats;
+import io.modelmux.RouteEvent;
+import io.modelmux.RouteStatus;
 import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
 import io.modelmux.TokenStream;
@@ -18,13 +20,16 @@ import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.memory.Residency;
 import io.modelmux.internal.registry.ModelRegistry;
 import io.modelmux.internal.registry.RegisteredModel;
+import io.modelmux.internal.route.RouteEvents;
 import io.modelmux.internal.route.Router;
+import io.modelmux.internal.route.TaskClassifiers;
 import io.modelmux.internal.serve.BlockingTokenStream;
 import io.modelmux.internal.serve.RequestPath;
 import io.modelmux.internal.serve.StreamSession;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
 import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.TaskClassifier;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +61,10 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   private final ModelFactories factories;
   private final ModelRegistry registry = new ModelRegistry();
-  private final Router router = new Router(registry);
+  private final Router router;
+  private final RouteEvents routeEvents;
+  /** The previous target of each alias or route switched with switchTarget, for rollback. */
+  private final Map<String, String> previousTargets = new ConcurrentHashMap<>();
   private final Set<RegisteredModel> draining = ConcurrentHashMap.newKeySet();
   private final ExecutorService executor;
   private final boolean ownsExecutor;
@@ -75,7 +83,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
             settings.memory(), settings.hardware(), settings.evictionPolicy(),
             MemoryScheduler.Settings.DEFAULTS, settings.clock());
     settings.listeners().forEach(scheduler::addListener);
-    this.path = new RequestPath(router, scheduler, clock, closed::get);
+    this.routeEvents = new RouteEvents(settings.routeListeners());
+    TaskClassifier classifier = settings.classifier() != null ? settings.classifier() : TaskClassifiers.discover();
+    this.router = new Router(registry, clock, routeEvents, classifier);
     if (executor != null) {
       this.executor = executor;
       this.ownsExecutor = false;
@@ -83,6 +93,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       this.executor = Executors.newCachedThreadPool(daemonThreads());
       this.ownsExecutor = true;
     }
+    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents);
   }
 
   /**
@@ -104,10 +115,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
                   + e.getMessage(), null, "aliases." + a.getKey(), null, e);
         }
       }
+      m.router.setRoutes(settings.routes());
       String def = settings.defaultModel();
       if (def != null) {
         m.registry.setDefault(def);
-        if (m.registry.defaultModel() == null) {
+        if (m.registry.defaultModel() == null && !m.router.isRoute(def)) {
           UnknownModelException e = m.registry.unknown(def);
           String from = settings.defaultFromEnvironment()
               ? "environment variable " + DEFAULT_MODEL_ENV
@@ -117,11 +129,43 @@ public final class DefaultMultiModelManager implements MultiModelManager {
               null, settings.defaultFromEnvironment() ? null : "default_model", def, e);
         }
       }
+      m.warnAboutWhatIsNotLive(settings);
     } catch (RuntimeException e) {
       m.close();
       throw e;
     }
     return m;
+  }
+
+  /**
+   * Logs one WARN for each configured section that nothing acts on yet, so that no setting is
+   * ignored in silence.
+   */
+  private void warnAboutWhatIsNotLive(ManagerSettings settings) {
+    if (settings.cache() != null) {
+      log.warn("the cache section is not live yet: responses are not cached (a later release caches them)");
+    }
+    List<String> limited = new ArrayList<>();
+    List<String> priced = new ArrayList<>();
+    for (ModelSpec spec : settings.models()) {
+      spec.maxConcurrency().ifPresent(n -> limited.add(spec.ref().toString()));
+      spec.prices().ifPresent(p -> priced.add(spec.ref().toString()));
+    }
+    if (!limited.isEmpty()) {
+      log.warn("max_concurrency is not live yet: it does not limit {} (a later release enforces it)", String.join(", ", limited));
+    }
+    if (!priced.isEmpty() && !router.usesPrices()) {
+      log.warn("price is not live yet: no cost is counted for {}; only auto routes that prefer price read it", String.join(", ", priced));
+    }
+    List<String> withFallbacks = new ArrayList<>();
+    for (io.modelmux.RouteConfig r : settings.routes()) {
+      if (!r.fallbacks().isEmpty()) {
+        withFallbacks.add(r.name());
+      }
+    }
+    if (!withFallbacks.isEmpty()) {
+      log.warn("route fallbacks are not live yet: route(s) {} do not fail over (a later release does)", String.join(", ", withFallbacks));
+    }
   }
 
   // ---- serving: the request path is RequestPath's; here, only threads ---------------------
@@ -201,11 +245,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   public ModelRef resolve(String model) {
     Objects.requireNonNull(model, "model");
     checkOpen();
-    RegisteredModel m = registry.find(model);
-    if (m == null) {
-      throw registry.unknown(model);
-    }
-    return m.ref;
+    return find(model).ref;
   }
 
   @Override
@@ -327,7 +367,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private RegisteredModel find(String model) {
     RegisteredModel m = registry.find(model);
     if (m == null) {
-      throw registry.unknown(model);
+      if (router.isRoute(model)) {
+        throw new io.modelmux.InvalidRequestException(
+            "'" + model + "' is a route, which chooses a model per request; name one of its models", model, null);
+      }
+      throw registry.unknown(model, router.routeNames());
     }
     return m;
   }
@@ -384,6 +428,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
                 .inFlight(r.inFlight())
                 .requests(m.requests.sum())
                 .failures(m.failures.sum())
+                .shadow(m.shadowRequests.sum(), m.shadowFailures.sum())
                 .lastUsed(last < 0 ? null : Instant.ofEpochMilli(last))
                 .build())
         .memoryStats(
@@ -397,6 +442,82 @@ public final class DefaultMultiModelManager implements MultiModelManager {
                 .lastLoadTime(r.lastLoadTime())
                 .build())
         .build();
+  }
+
+  // ---- routes ------------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<Void> switchTarget(String name, String target) {
+    if (name == null || target == null) {
+      return CompletableFuture.failedFuture(new NullPointerException(name == null ? "name" : "target"));
+    }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(RequestPath.closedError());
+    }
+    String current;
+    boolean isRoute = router.isRoute(name);
+    if (isRoute) {
+      current = router.singleTarget(name).orElse(null);
+      if (current == null) {
+        return CompletableFuture.failedFuture(
+            new IllegalArgumentException("route '" + name + "' has several targets or a canary; only a route with one target switches"));
+      }
+    } else {
+      current = registry.snapshot().aliases.get(name);
+      if (current == null) {
+        return CompletableFuture.failedFuture(
+            new IllegalArgumentException("'" + name + "' is neither an alias nor a route with one target; switch one of those"));
+      }
+    }
+    RegisteredModel next = registry.find(target);
+    if (next == null) {
+      return CompletableFuture.failedFuture(registry.unknown(target));
+    }
+    String from = current;
+    return scheduler.preload(next).thenRun(
+        () -> {
+          checkOpen();
+          if (isRoute) {
+            router.retarget(name, target); // loaded: the flip is one publication of the router's snapshot
+          } else {
+            registry.putAlias(name, target);
+          }
+          previousTargets.put(name, from);
+          log.info("switched {} from {} to {}", name, from, target);
+          routeEvents.publish(new RouteEvent(RouteEvent.Type.SWITCHED, name, from, target, "switched on request, after " + target + " loaded", clock.instant()));
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> rollback(String name) {
+    if (name == null) {
+      return CompletableFuture.failedFuture(new NullPointerException("name"));
+    }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(RequestPath.closedError());
+    }
+    if (router.rollbackCanary(name)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String previous = previousTargets.get(name);
+    if (previous == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("'" + name + "' has nothing to roll back: it is not a canary route and was not switched"));
+    }
+    return switchTarget(name, previous);
+  }
+
+  @Override
+  public void promote(String route) {
+    Objects.requireNonNull(route, "route");
+    checkOpen();
+    router.promote(route);
+  }
+
+  @Override
+  public List<RouteStatus> routes() {
+    checkOpen();
+    return router.routes(previousTargets);
   }
 
   @Override

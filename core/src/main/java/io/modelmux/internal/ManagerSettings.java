@@ -22,6 +22,10 @@ import org.jspecify.annotations.Nullable;
  * @param hardware the machine's memory and accelerators
  * @param evictionPolicy the policy chosen in code, or null for the configured one
  * @param listeners listeners for scheduler events
+ * @param routes the routes, in order
+ * @param routeListeners listeners for route events and shadow results
+ * @param classifier the task classifier chosen in code, or null to discover one
+ * @param cache the cache section, or null (logged as not yet live)
  */
 public record ManagerSettings(
     ModelFactories factories,
@@ -34,4 +38,8 @@ public record ManagerSettings(
     io.modelmux.MemoryConfig memory,
     io.modelmux.Hardware hardware,
     io.modelmux.spi.@Nullable EvictionPolicy evictionPolicy,
-    List<io.modelmux.ModelEventListener> listeners) {}
+    List<io.modelmux.ModelEventListener> listeners,
+    List<io.modelmux.RouteConfig> routes,
+    List<io.modelmux.RouteEventListener> routeListeners,
+    io.modelmux.spi.@Nullable TaskClassifier classifier,
+    io.modelmux.@Nullable CacheConfig cache) {}

@@ -8,6 +8,7 @@ import io.modelmux.MemoryConfig.Amount;
 import io.modelmux.ModelMuxConfig;
 import io.modelmux.MultiModelManager;
 import io.modelmux.RouteConfig;
+import io.modelmux.RouteStatus;
 import io.modelmux.spi.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +33,16 @@ class SampleConfigTest {
     assertThat(tiny.tags()).containsExactly("chat");
     assertThat(config.models().get(1).options()).containsEntry("dtype", "float16");
     assertThat(config.aliases()).containsExactly(Map.entry("prod", "tiny-lm@1"));
-    assertThat(config.routes()).extracting(RouteConfig::name).containsExactly("chat");
+    assertThat(config.routes()).extracting(RouteConfig::name).containsExactly("chat", "chat-canary", "shadowed", "auto");
+    assertThat(config.routes()).extracting(RouteConfig::policy)
+        .containsExactly(RouteConfig.Policy.SPLIT, RouteConfig.Policy.CANARY, RouteConfig.Policy.SPLIT, RouteConfig.Policy.AUTO);
     assertThat(config.routes().get(0).split())
         .containsExactly(Map.entry("tiny-lm@1", 90), Map.entry("tiny-lm@2", 10));
-    assertThat(config.routes().get(0).fallbacks()).containsExactly("tiny-lm@2");
+    assertThat(config.routes().get(2).shadow()).isPresent();
+    assertThat(config.routes()).allSatisfy(r -> assertThat(r.fallbacks()).as("fallbacks are not live yet").isEmpty());
     assertThat(config.memory().budget()).contains(Amount.ofBytes(2L << 30));
     assertThat(config.memory().keepAlive()).contains(Duration.ofMinutes(5));
-    assertThat(config.cache())
-        .hasValueSatisfying(c -> assertThat(c.ttl()).isEqualTo(Duration.ofMinutes(10)));
+    assertThat(config.cache()).as("the cache is not live yet: the sample shows only what acts").isEmpty();
   }
 
   @Test
@@ -50,6 +53,7 @@ class SampleConfigTest {
           .extracting(s -> s.ref().toString())
           .containsExactly("tiny-lm@1", "tiny-lm@2", "llama-8b@latest");
       assertThat(manager.resolve("prod").version()).isEqualTo("1");
+      assertThat(manager.routes()).extracting(RouteStatus::name).containsExactly("chat", "chat-canary", "shadowed", "auto");
     }
   }
 

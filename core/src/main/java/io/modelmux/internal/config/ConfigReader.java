@@ -49,7 +49,11 @@ public final class ConfigReader {
   private static final List<String> MEMORY_KEYS =
       List.of("budget", "headroom", "keep_alive", "max_loaded_models", "eviction", "pools");
   private static final List<String> PRICE_KEYS = List.of("input", "output");
-  private static final List<String> ROUTE_KEYS = List.of("name", "split", "fallbacks");
+  private static final List<String> ROUTE_KEYS =
+      List.of("name", "split", "target", "canary", "auto", "shadow", "fallbacks");
+  private static final List<String> CANARY_KEYS =
+      List.of("stable", "canary", "percent", "window", "min_requests", "max_error_rate_increase", "max_latency_ratio");
+  private static final List<String> SHADOW_KEYS = List.of("model", "percent", "max_concurrent");
   private static final List<String> CACHE_KEYS = List.of("max_entries", "ttl");
   private static final List<String> EVICTION_POLICIES = List.of("lru", "gdsf");
   private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
@@ -60,6 +64,8 @@ public final class ConfigReader {
   private final Map<String, List<String>> versions = new LinkedHashMap<>();
   /** Alias to model name; filled by {@link #aliases}. */
   private final Map<String, String> aliases = new LinkedHashMap<>();
+  /** Route names and where each is written; filled by {@link #routes}. */
+  private final Map<String, ConfigLocation> routeNames = new LinkedHashMap<>();
   /** The model being read, for {@link ConfigException#modelId()}; null outside models. */
   private @Nullable String modelId;
 
@@ -341,57 +347,223 @@ public final class ConfigReader {
     List<ConfigNode> items =
         list(node, "routes",
             "a list of routes, each a map such as {name: chat, split: {tiny-lm: 1}}");
-    Map<String, ConfigLocation> names = new HashMap<>();
-    List<RouteConfig> routes = new ArrayList<>();
+    // first the names, so that a route may send to a route defined below it
+    List<Map<String, Entry>> all = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       ConfigNode item = items.get(i);
       String path = "routes[" + i + "]";
-      Map<String, Entry> fields =
-          map(item, path, "a route: a map such as {name: chat, split: {tiny-lm: 1}}");
+      Map<String, Entry> fields = map(item, path, "a route: a map such as {name: chat, split: {tiny-lm: 1}}");
       checkKeys(fields, path, ROUTE_KEYS);
       ConfigNode nameNode = required(item, fields, path, "name", "the route's name, such as chat");
       String name = text(nameNode, path + ".name");
-      ConfigLocation first = names.putIfAbsent(name, nameNode.location());
+      checkNamePart(name, nameNode, path + ".name", "a route's name");
+      ConfigLocation first = routeNames.putIfAbsent(name, nameNode.location());
       if (first != null) {
         throw error(
             nameNode.location(), path + ".name",
             "route " + nameNode.describe() + " is already defined at line " + first.line()
                 + "; give each route its own name");
       }
-      String splitHint =
-          "the models to use and their weights, such as {tiny-lm@1: 90, tiny-lm@2: 10}";
-      ConfigNode splitNode = required(item, fields, path, "split", splitHint);
-      Map<String, Entry> splitFields = map(splitNode, path + ".split", splitHint);
-      if (splitFields.isEmpty()) {
-        throw error(splitNode.location(), path + ".split", "names no model; add " + splitHint);
+      if (versions.containsKey(name) || aliases.containsKey(name)) {
+        throw error(
+            nameNode.location(), path + ".name",
+            "route " + nameNode.describe() + " has the name of a model " + (aliases.containsKey(name) ? "alias" : "id")
+                + "; routes share that namespace, so rename the route");
       }
-      Map<String, Integer> split = new LinkedHashMap<>();
-      for (Entry e : splitFields.values()) {
-        String p = child(path + ".split", e.key());
-        checkModelName(e.key(), e.keyLocation(), p, true, null);
-        split.put(e.key(), (int) whole(e.value(), p, 1, Integer.MAX_VALUE));
+      all.add(fields);
+    }
+    List<RouteConfig> routes = new ArrayList<>();
+    Map<String, List<String>> edges = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      RouteConfig route = route(items.get(i), all.get(i), "routes[" + i + "]");
+      routes.add(route);
+      List<String> next = new ArrayList<>(route.targets());
+      route.shadow().ifPresent(sh -> next.add(sh.model()));
+      edges.put(route.name(), next);
+    }
+    for (RouteConfig route : routes) {
+      List<String> cycle = cycleFrom(route.name(), edges, new ArrayList<>());
+      if (cycle != null) {
+        throw error(
+            routeNames.get(route.name()), "routes",
+            "routes form a cycle: " + String.join(" -> ", cycle) + "; a route must not lead back to itself");
       }
-      List<String> fallbacks = new ArrayList<>();
-      if (fields.containsKey("fallbacks")) {
-        String fp = path + ".fallbacks";
-        List<ConfigNode> chain =
-            list(fields.get("fallbacks").value(), fp,
-                "a list of model names, such as [llama-8b, gemini-flash]");
-        for (int j = 0; j < chain.size(); j++) {
-          ConfigNode f = chain.get(j);
-          String model = text(f, fp + "[" + j + "]");
-          checkModelName(model, f.location(), fp + "[" + j + "]", true, f);
-          if (fallbacks.contains(model)) {
-            throw error(
-                f.location(), fp + "[" + j + "]",
-                f.describe() + " is listed twice; list each fallback once");
-          }
-          fallbacks.add(model);
-        }
-      }
-      routes.add(new RouteConfig(name, split, fallbacks));
     }
     return routes;
+  }
+
+  private @Nullable List<String> cycleFrom(String name, Map<String, List<String>> edges, List<String> path) {
+    if (path.contains(name)) {
+      List<String> loop = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
+      loop.add(name);
+      return loop;
+    }
+    List<String> next = edges.get(name);
+    if (next == null) {
+      return null; // a model, not a route
+    }
+    path.add(name);
+    for (String n : next) {
+      List<String> found = cycleFrom(n, edges, path);
+      if (found != null) {
+        return found;
+      }
+    }
+    path.remove(path.size() - 1);
+    return null;
+  }
+
+  /** Reads one route, whose name was checked. */
+  private RouteConfig route(ConfigNode item, Map<String, Entry> fields, String path) {
+    String name = Objects.requireNonNull(fields.get("name").value().text());
+    List<String> policies = new ArrayList<>();
+    for (String k : List.of("split", "target", "canary", "auto")) {
+      if (fields.containsKey(k)) {
+        policies.add(k);
+      }
+    }
+    if (policies.size() != 1) {
+      throw error(
+          item.location(), path,
+          (policies.isEmpty() ? "route '" + name + "' has no policy" : "route '" + name + "' has " + String.join(" and ", policies))
+              + "; give exactly one of split (weights such as {tiny-lm@1: 90, tiny-lm@2: 10}), target (one model),"
+              + " canary ({stable: m@1, canary: m@2, percent: 10}) or auto ({prefer: latency})");
+    }
+    RouteConfig.Builder b = RouteConfig.builder(name);
+    switch (policies.get(0)) {
+      case "split":
+        String splitHint = "the models to use and their weights, such as {tiny-lm@1: 90, tiny-lm@2: 10}";
+        ConfigNode splitNode = fields.get("split").value();
+        Map<String, Entry> splitFields = map(splitNode, path + ".split", splitHint);
+        if (splitFields.isEmpty()) {
+          throw error(splitNode.location(), path + ".split", "names no model; add " + splitHint);
+        }
+        for (Entry e : splitFields.values()) {
+          String p = child(path + ".split", e.key());
+          checkModelName(e.key(), e.keyLocation(), p, true, null);
+          b.split(e.key(), (int) whole(e.value(), p, 1, Integer.MAX_VALUE));
+        }
+        break;
+      case "target":
+        ConfigNode t = fields.get("target").value();
+        String target = text(t, path + ".target");
+        checkModelName(target, t.location(), path + ".target", true, t);
+        b.target(target);
+        break;
+      case "canary":
+        b.canary(canary(fields.get("canary").value(), path + ".canary"));
+        break;
+      default:
+        ConfigNode autoNode = fields.get("auto").value();
+        Map<String, Entry> autoFields = map(autoNode, path + ".auto", "a map such as {prefer: latency}");
+        checkKeys(autoFields, path + ".auto", List.of("prefer"));
+        RouteConfig.Preference prefer = RouteConfig.Preference.LATENCY;
+        if (autoFields.containsKey("prefer")) {
+          ConfigNode p = autoFields.get("prefer").value();
+          String text = text(p, path + ".auto.prefer");
+          try {
+            prefer = RouteConfig.Preference.parse(text);
+          } catch (IllegalArgumentException e) {
+            throw error(p.location(), path + ".auto.prefer", "must be latency, price or priority; found " + p.describe());
+          }
+        }
+        b.auto(prefer);
+        break;
+    }
+    if (fields.containsKey("shadow")) {
+      b.shadow(shadow(fields.get("shadow").value(), path + ".shadow", name, b.build().targets()));
+    }
+    List<String> fallbacks = new ArrayList<>();
+    if (fields.containsKey("fallbacks")) {
+      String fp = path + ".fallbacks";
+      List<ConfigNode> chain =
+          list(fields.get("fallbacks").value(), fp,
+              "a list of model names, such as [llama-8b, gemini-flash]");
+      for (int j = 0; j < chain.size(); j++) {
+        ConfigNode f = chain.get(j);
+        String model = text(f, fp + "[" + j + "]");
+        checkModelName(model, f.location(), fp + "[" + j + "]", true, f);
+        if (fallbacks.contains(model)) {
+          throw error(
+              f.location(), fp + "[" + j + "]",
+              f.describe() + " is listed twice; list each fallback once");
+        }
+        fallbacks.add(model);
+      }
+    }
+    return b.fallbacks(fallbacks).build();
+  }
+
+  private RouteConfig.Canary canary(ConfigNode node, String path) {
+    String hint = "a map such as {stable: tiny-lm@1, canary: tiny-lm@2, percent: 10}";
+    Map<String, Entry> f = map(node, path, hint);
+    checkKeys(f, path, CANARY_KEYS);
+    ConfigNode stableNode = required(node, f, path, "stable", "the model that serves most traffic, such as tiny-lm@1");
+    String stable = text(stableNode, path + ".stable");
+    checkModelName(stable, stableNode.location(), path + ".stable", true, stableNode);
+    ConfigNode canaryNode = required(node, f, path, "canary", "the model being tried, such as tiny-lm@2");
+    String canary = text(canaryNode, path + ".canary");
+    checkModelName(canary, canaryNode.location(), path + ".canary", true, canaryNode);
+    if (stable.equals(canary)) {
+      throw error(canaryNode.location(), path + ".canary", "is the stable model too; a canary tries another model");
+    }
+    double percent = percent(required(node, f, path, "percent", "the canary's share of traffic, 0 to 100"), path + ".percent");
+    RouteConfig.Canary d = RouteConfig.Canary.of(stable, canary, percent);
+    Duration window = d.window();
+    if (f.containsKey("window")) {
+      ConfigNode w = f.get("window").value();
+      window = duration(w, path + ".window");
+      if (window.isNegative() || window.isZero()) {
+        throw error(w.location(), path + ".window", "must be a positive duration, such as 5m; found " + w.describe());
+      }
+    }
+    int minRequests = f.containsKey("min_requests")
+        ? (int) whole(f.get("min_requests").value(), path + ".min_requests", 1, Integer.MAX_VALUE)
+        : d.minRequests();
+    double maxError = d.maxErrorRateIncrease();
+    if (f.containsKey("max_error_rate_increase")) {
+      ConfigNode m = f.get("max_error_rate_increase").value();
+      maxError = number(m, path + ".max_error_rate_increase");
+      if (!(maxError >= 0 && maxError <= 1)) {
+        throw error(m.location(), path + ".max_error_rate_increase", "must be from 0 to 1 (0.05 is 5 points); found " + m.describe());
+      }
+    }
+    double maxRatio = d.maxLatencyRatio();
+    if (f.containsKey("max_latency_ratio")) {
+      ConfigNode m = f.get("max_latency_ratio").value();
+      maxRatio = number(m, path + ".max_latency_ratio");
+      if (!(maxRatio >= 1) || Double.isInfinite(maxRatio)) {
+        throw error(m.location(), path + ".max_latency_ratio", "must be a finite number of at least 1; found " + m.describe());
+      }
+    }
+    return new RouteConfig.Canary(stable, canary, percent, window, minRequests, maxError, maxRatio);
+  }
+
+  private RouteConfig.Shadow shadow(ConfigNode node, String path, String route, List<String> targets) {
+    String hint = "a map such as {model: tiny-lm@2, percent: 10, max_concurrent: 4}";
+    Map<String, Entry> f = map(node, path, hint);
+    checkKeys(f, path, SHADOW_KEYS);
+    ConfigNode modelNode = required(node, f, path, "model", "the model that receives the copies");
+    String model = text(modelNode, path + ".model");
+    checkModelName(model, modelNode.location(), path + ".model", true, modelNode);
+    if (model.equals(route) || targets.contains(model)) {
+      throw error(
+          modelNode.location(), path + ".model",
+          "shadows to " + modelNode.describe() + ", which the route already sends to; shadow to another model");
+    }
+    double percent = percent(required(node, f, path, "percent", "the share of requests copied, 0 to 100"), path + ".percent");
+    int max = f.containsKey("max_concurrent")
+        ? (int) whole(f.get("max_concurrent").value(), path + ".max_concurrent", 1, Integer.MAX_VALUE)
+        : 4;
+    return new RouteConfig.Shadow(model, percent, max);
+  }
+
+  private double percent(ConfigNode node, String path) {
+    double p = number(node, path);
+    if (!(p >= 0 && p <= 100)) {
+      throw error(node.location(), path, "must be a percentage from 0 to 100; found " + node.describe());
+    }
+    return p;
   }
 
   private CacheConfig cache(ConfigNode node) {
@@ -448,7 +620,7 @@ public final class ConfigReader {
     int sign = name.indexOf('@');
     String id = sign < 0 ? name : name.substring(0, sign);
     if (sign < 0
-        ? versions.containsKey(name) || (aliasesAllowed && aliases.containsKey(name))
+        ? versions.containsKey(name) || (aliasesAllowed && (aliases.containsKey(name) || routeNames.containsKey(name)))
         : versions.getOrDefault(id, List.of()).contains(name.substring(sign + 1))) {
       return;
     }
@@ -466,6 +638,10 @@ public final class ConfigReader {
     if (aliasesAllowed && !aliases.isEmpty()) {
       candidates.addAll(aliases.keySet());
       defined.append("; aliases: ").append(String.join(", ", aliases.keySet()));
+    }
+    if (aliasesAllowed && !routeNames.isEmpty()) {
+      candidates.addAll(routeNames.keySet());
+      defined.append("; routes: ").append(String.join(", ", routeNames.keySet()));
     }
     boolean hidden = node != null && node.fromEnvironment();
     String problem = "model " + (node == null ? MessageText.quote(name) : node.describe())

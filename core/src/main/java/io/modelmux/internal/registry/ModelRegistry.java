@@ -53,6 +53,8 @@ public final class ModelRegistry {
   // guarded by lock
   private @Nullable String defaultName;
   private volatile java.util.function.Consumer<Snapshot> listener = s -> { };
+  /** Names taken by something else (routes): no model id or alias may have one. */
+  private volatile java.util.function.Predicate<String> reserved = name -> false;
   private volatile Snapshot snapshot =
       new Snapshot(Map.of(), null, null, List.of(), Map.of());
 
@@ -65,6 +67,11 @@ public final class ModelRegistry {
       this.listener = listener;
       listener.accept(snapshot);
     }
+  }
+
+  /** Refuses, from now on, model ids and aliases that {@code reserved} accepts (route names). */
+  public void reserveNames(java.util.function.Predicate<String> reserved) {
+    this.reserved = reserved;
   }
 
   public Snapshot snapshot() {
@@ -93,6 +100,9 @@ public final class ModelRegistry {
             "version '" + model.ref.version() + "' is already registered; unregister "
                 + model.ref + " first or give this one another version",
             null);
+      }
+      if (reserved.test(model.ref.id())) {
+        throw model.spec.specError("its id is the name of a route; choose another id", null);
       }
       if (aliases.containsKey(model.ref.id())) {
         throw model.spec.specError(
@@ -179,6 +189,9 @@ public final class ModelRegistry {
   }
 
   private void checkAliasName(String alias) {
+    if (reserved.test(alias)) {
+      throw new ConfigException("alias '" + alias + "' is the name of a route; choose another alias name");
+    }
     try {
       new ModelRef(alias, "v"); // an alias stands where an id stands: the same rules
     } catch (IllegalArgumentException e) {
@@ -220,8 +233,14 @@ public final class ModelRegistry {
 
   /** Returns the error for a name that resolves to nothing, listing what would. */
   public UnknownModelException unknown(String name) {
+    return unknown(name, java.util.Set.of());
+  }
+
+  /** Returns the error for a name that resolves to nothing, listing what would, {@code more} included. */
+  public UnknownModelException unknown(String name, java.util.Collection<String> more) {
     Snapshot s = snapshot;
     TreeSet<String> known = new TreeSet<>(s.byName.keySet());
+    known.addAll(more);
     String dangling = s.aliases.get(name);
     String closest = ClosestMatch.find(name, known).orElse(null);
     StringBuilder msg = new StringBuilder();

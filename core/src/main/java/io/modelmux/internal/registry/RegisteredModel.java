@@ -2,6 +2,7 @@ package io.modelmux.internal.registry;
 
 import io.modelmux.ModelRef;
 import io.modelmux.internal.memory.Residency;
+import io.modelmux.internal.observe.LatencyWindow;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
@@ -26,6 +27,12 @@ public final class RegisteredModel {
   public final LongAdder requests = new LongAdder();
   /** Requests that failed. */
   public final LongAdder failures = new LongAdder();
+  /** Copies of requests a route's shadow sent here: counted apart from {@link #requests}. */
+  public final LongAdder shadowRequests = new LongAdder();
+  /** Shadow copies that failed. */
+  public final LongAdder shadowFailures = new LongAdder();
+  /** Recent latencies, for choosing the fastest model. */
+  public final LatencyWindow latency = new LatencyWindow();
   /** Leases, residency and memory: the scheduler's. */
   public final Residency residency;
 

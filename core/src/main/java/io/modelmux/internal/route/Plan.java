@@ -1,27 +1,82 @@
 package io.modelmux.internal.route;
 
+import io.modelmux.GenerateRequest;
+import io.modelmux.Routing;
 import io.modelmux.internal.registry.RegisteredModel;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * What the router decided for one request: the models to try, in order. Immutable. A plain
- * model name's plan is made once per registration and reused by every request, so that planning
- * the common case allocates nothing.
+ * What the router decided for one request: the models to try, in order; how that was decided
+ * ({@link Routing}, for the response); who wants to hear the outcome (a canary's side); and a
+ * shadow, when this request was sampled for one. Immutable. A plain model name's plan is made
+ * once per registration and reused by every request (it is its own {@link Planner}), so that
+ * planning the common case allocates nothing.
  */
-public final class Plan {
-  private final List<RegisteredModel> targets;
+public final class Plan implements Planner {
+  /** Hears the outcome of a planned request. */
+  public interface Recorder {
+    /** Records that the request {@code failed} or not, after {@code nanos}. */
+    void record(boolean failed, long nanos);
+  }
 
-  private Plan(List<RegisteredModel> targets) {
+  private final List<RegisteredModel> targets;
+  private final Routing routing;
+  private final @Nullable Recorder recorder;
+  private final @Nullable Shadowing shadow;
+
+  Plan(List<RegisteredModel> targets, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow) {
     this.targets = targets;
+    this.routing = routing;
+    this.recorder = recorder;
+    this.shadow = shadow;
   }
 
   /** Returns the plan that sends every request to {@code model}. */
   static Plan direct(RegisteredModel model) {
-    return new Plan(List.of(model));
+    return new Plan(List.of(model), Routing.model(model.ref), null, null);
+  }
+
+  @Override
+  public Plan plan(GenerateRequest request) {
+    return this;
   }
 
   /** Returns the models to try, in order; never empty. */
   public List<RegisteredModel> targets() {
     return targets;
+  }
+
+  /** Returns how the plan was made. */
+  public Routing routing() {
+    return routing;
+  }
+
+  /** Returns the shadow this request is copied to, or null. */
+  public @Nullable Shadowing shadow() {
+    return shadow;
+  }
+
+  /** Tells whoever asked (a canary) the outcome of the request. */
+  public void record(boolean failed, long nanos) {
+    if (recorder != null) {
+      recorder.record(failed, nanos);
+    }
+  }
+
+  /** Returns this plan decided by a route: its routing and recorder, with the same targets. */
+  Plan routed(Routing routing, @Nullable Recorder recorder) {
+    Recorder inner = this.recorder;
+    Recorder both =
+        inner == null ? recorder : recorder == null ? inner : (failed, nanos) -> {
+          inner.record(failed, nanos);
+          recorder.record(failed, nanos);
+        };
+    return new Plan(targets, routing, both, shadow);
+  }
+
+  /** Returns this plan with {@code shadow}. */
+  Plan withShadow(Shadowing shadow) {
+    return new Plan(targets, routing, recorder, shadow);
   }
 }

@@ -1,40 +1,70 @@
 package io.modelmux.internal.route;
 
+import io.modelmux.ConfigException;
 import io.modelmux.GenerateRequest;
+import io.modelmux.RouteConfig;
+import io.modelmux.RouteStatus;
 import io.modelmux.internal.registry.ModelRegistry;
 import io.modelmux.internal.registry.RegisteredModel;
+import io.modelmux.spi.MessageText;
+import io.modelmux.spi.TaskClassifier;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a request into a {@link Plan}. Every name a request may use (an id, an {@code
- * id@version}, an alias) maps to its plan in one immutable snapshot, rebuilt whenever the
- * registry changes and published through a volatile field: planning a request is one map
- * lookup, without a lock or an allocation. Thread-safe.
+ * Turns a request into a {@link Plan}. Every name a request may use — an id, an {@code
+ * id@version}, an alias, a route — maps to its {@link Planner} in one immutable snapshot,
+ * rebuilt whenever the registry or the routes change and published through a volatile field:
+ * planning a plain model name is one map lookup, without a lock or an allocation; a route decides
+ * per request. Thread-safe.
  */
 public final class Router {
   /** Everything planning needs, immutable. */
   private static final class Snapshot {
-    final Map<String, Plan> byName;
-    final @Nullable Plan defaultPlan;
+    final Map<String, Planner> byName;
+    final @Nullable Planner defaultPlanner;
 
-    Snapshot(Map<String, Plan> byName, @Nullable Plan defaultPlan) {
+    Snapshot(Map<String, Planner> byName, @Nullable Planner defaultPlanner) {
       this.byName = byName;
-      this.defaultPlan = defaultPlan;
+      this.defaultPlanner = defaultPlanner;
     }
   }
 
   private final ModelRegistry registry;
+  private final Clock clock;
+  private final RouteEvents events;
+  private final TaskClassifier classifier;
   private final Object lock = new Object();
   // guarded by lock: one plan per registration, reused across rebuilds
   private final Map<RegisteredModel, Plan> direct = new IdentityHashMap<>();
+  // guarded by lock
+  private final Map<String, Route> routes = new LinkedHashMap<>();
+  private volatile Set<String> routeNames = Set.of();
   private volatile Snapshot snapshot = new Snapshot(Map.of(), null);
 
-  /** Creates the router of {@code registry} and keeps it in step with the registry's changes. */
-  public Router(ModelRegistry registry) {
+  /**
+   * Creates the router of {@code registry} and keeps it in step with the registry's changes.
+   *
+   * @param clock for canary windows
+   * @param events where route events go
+   * @param classifier names the task of requests to {@code auto} routes
+   */
+  public Router(ModelRegistry registry, Clock clock, RouteEvents events, TaskClassifier classifier) {
     this.registry = registry;
+    this.clock = clock;
+    this.events = events;
+    this.classifier = classifier;
+    registry.reserveNames(this::isRoute);
     registry.onChange(this::rebuild);
   }
 
@@ -47,20 +77,246 @@ public final class Router {
   public Plan plan(GenerateRequest request) {
     Snapshot s = snapshot;
     String name = request.model().orElse(null);
-    Plan plan = name == null ? s.defaultPlan : s.byName.get(name);
-    if (plan == null) {
-      throw name == null ? registry.noDefault() : registry.unknown(name);
+    Planner planner = name == null ? s.defaultPlanner : s.byName.get(name);
+    if (planner == null) {
+      throw name == null ? registry.noDefault() : registry.unknown(name, routeNames);
     }
-    return plan;
+    return planner.plan(request);
   }
+
+  /** Returns the names of the routes. */
+  public Set<String> routeNames() {
+    return routeNames;
+  }
+
+  /** Returns whether {@code name} is a route. */
+  public boolean isRoute(String name) {
+    return routeNames.contains(name);
+  }
+
+  /**
+   * Sets the routes, replacing any before, after checking them: names unique and unlike any
+   * model id or alias, every target and shadow a model, alias or route, no shadow to the route
+   * itself or its own target, no cycle of routes.
+   *
+   * @throws ConfigException naming the route and what is wrong, and listing what is known
+   */
+  public void setRoutes(List<RouteConfig> configs) {
+    synchronized (lock) {
+      ModelRegistry.Snapshot models = registry.snapshot();
+      Map<String, RouteConfig> byName = new LinkedHashMap<>();
+      for (RouteConfig c : configs) {
+        if (byName.put(c.name(), c) != null) {
+          throw new ConfigException("route '" + c.name() + "' is defined twice; give each route its own name");
+        }
+        if (models.byName.containsKey(c.name()) || models.aliases.containsKey(c.name())) {
+          throw new ConfigException(
+              "route '" + c.name() + "' has the name of a model or an alias; route names share their namespace, so rename it");
+        }
+      }
+      for (RouteConfig c : byName.values()) {
+        List<String> wanted = new ArrayList<>(c.targets());
+        c.shadow().ifPresent(s -> wanted.add(s.model()));
+        for (String t : wanted) {
+          if (!models.byName.containsKey(t) && !byName.containsKey(t)) {
+            throw new ConfigException(
+                "route '" + c.name() + "' sends to " + MessageText.quote(t) + ", which is not a model, an alias or a route; known: "
+                    + known(models, byName.keySet()));
+          }
+        }
+        if (c.shadow().isPresent()) {
+          String shadow = c.shadow().get().model();
+          if (shadow.equals(c.name()) || c.targets().contains(shadow)) {
+            throw new ConfigException(
+                "route '" + c.name() + "' shadows to " + MessageText.quote(shadow) + ", which it already sends to; shadow to another model");
+          }
+        }
+      }
+      String cycle = cycle(byName);
+      if (cycle != null) {
+        throw new ConfigException("routes form a cycle: " + cycle + "; a route must not lead back to itself");
+      }
+      routes.clear();
+      for (RouteConfig c : byName.values()) {
+        routes.put(c.name(), create(c));
+      }
+      routeNames = Set.copyOf(routes.keySet());
+      rebuild(models);
+    }
+  }
+
+  private Route create(RouteConfig c) {
+    switch (c.policy()) {
+      case CANARY:
+        return new CanaryRoute(c, clock, events);
+      case AUTO:
+        return new AutoRoute(c, classifier);
+      default:
+        return new SplitRoute(c);
+    }
+  }
+
+  /** Returns a cycle among the routes, as "a -> b -> a", or null. */
+  private static @Nullable String cycle(Map<String, RouteConfig> routes) {
+    Map<String, Integer> state = new HashMap<>(); // 1: on the path, 2: done
+    for (String start : routes.keySet()) {
+      List<String> path = new ArrayList<>();
+      String found = visit(start, routes, state, path);
+      if (found != null) {
+        return found;
+      }
+    }
+    return null;
+  }
+
+  private static @Nullable String visit(String name, Map<String, RouteConfig> routes, Map<String, Integer> state, List<String> path) {
+    Integer s = state.get(name);
+    if (s != null && s == 2) {
+      return null;
+    }
+    if (s != null && s == 1) {
+      List<String> loop = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
+      loop.add(name);
+      return String.join(" -> ", loop);
+    }
+    state.put(name, 1);
+    path.add(name);
+    RouteConfig c = routes.get(name);
+    List<String> next = new ArrayList<>(c.targets());
+    c.shadow().ifPresent(sh -> next.add(sh.model()));
+    for (String t : next) {
+      if (routes.containsKey(t)) {
+        String found = visit(t, routes, state, path);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    path.remove(path.size() - 1);
+    state.put(name, 2);
+    return null;
+  }
+
+  private static String known(ModelRegistry.Snapshot models, Set<String> routeNames) {
+    TreeSet<String> names = new TreeSet<>(models.byName.keySet());
+    names.addAll(routeNames);
+    return names.isEmpty() ? "nothing" : MessageText.clip(String.join(", ", names));
+  }
+
+  // ---- switching, promoting, rolling back ----------------------------------------------------
+
+  /** Returns the one target of route {@code name}, if it is a split of one. */
+  public Optional<String> singleTarget(String name) {
+    synchronized (lock) {
+      Route r = routes.get(name);
+      if (r == null || r.config.policy() != RouteConfig.Policy.SPLIT || r.config.split().size() != 1) {
+        return Optional.empty();
+      }
+      return Optional.of(r.config.split().keySet().iterator().next());
+    }
+  }
+
+  /**
+   * Points route {@code name} (a split of one) at {@code target}: the route's shadow and
+   * counts are kept, its target replaced in one publication.
+   */
+  public void retarget(String name, String target) {
+    synchronized (lock) {
+      Route old = routes.get(name);
+      if (old == null) {
+        throw new IllegalArgumentException("no route '" + name + "'");
+      }
+      RouteConfig.Builder b = RouteConfig.builder(name).target(target).fallbacks(old.config.fallbacks());
+      old.config.shadow().ifPresent(b::shadow);
+      List<RouteConfig> all = new ArrayList<>();
+      for (Route r : routes.values()) {
+        all.add(r == old ? b.build() : r.config);
+      }
+      Map<String, Route> keep = new LinkedHashMap<>(routes);
+      setRoutes(all);
+      // the routes not changed keep their state (a canary's window, a shadow's counts)
+      for (Map.Entry<String, Route> e : keep.entrySet()) {
+        if (!e.getKey().equals(name)) {
+          routes.put(e.getKey(), e.getValue());
+        }
+      }
+      rebuild(registry.snapshot());
+    }
+  }
+
+  /**
+   * Sends all of canary route {@code name}'s traffic to the canary.
+   *
+   * @throws IllegalArgumentException if {@code name} is not a canary route
+   */
+  public void promote(String name) {
+    canary(name).promote();
+  }
+
+  /** Sends all of canary route {@code name}'s traffic to the stable model; false if it is not a canary route. */
+  public boolean rollbackCanary(String name) {
+    synchronized (lock) {
+      Route r = routes.get(name);
+      if (!(r instanceof CanaryRoute)) {
+        return false;
+      }
+      ((CanaryRoute) r).rollback();
+      return true;
+    }
+  }
+
+  private CanaryRoute canary(String name) {
+    synchronized (lock) {
+      Route r = routes.get(name);
+      if (!(r instanceof CanaryRoute)) {
+        throw new IllegalArgumentException(
+            r == null ? "no route '" + name + "'; routes: " + routes.keySet() : "route '" + name + "' is not a canary route");
+      }
+      return (CanaryRoute) r;
+    }
+  }
+
+  /** Returns each route's state, in the order defined. */
+  public List<RouteStatus> routes(Map<String, String> previous) {
+    synchronized (lock) {
+      List<RouteStatus> out = new ArrayList<>();
+      for (Route r : routes.values()) {
+        out.add(r.status(previous.get(r.name)));
+      }
+      return out;
+    }
+  }
+
+  /** Returns whether some auto route prefers price (then models' prices are in use). */
+  public boolean usesPrices() {
+    synchronized (lock) {
+      return routes.values().stream().anyMatch(r -> r.config.prefer().orElse(null) == RouteConfig.Preference.PRICE);
+    }
+  }
+
+  // ---- the snapshot ----------------------------------------------------------------------------
 
   private void rebuild(ModelRegistry.Snapshot models) {
     synchronized (lock) {
-      direct.keySet().retainAll(new java.util.HashSet<>(models.models));
-      Map<String, Plan> byName = new HashMap<>();
+      direct.keySet().retainAll(new HashSet<>(models.models));
+      Map<String, Planner> byName = new HashMap<>();
       models.byName.forEach((name, model) -> byName.put(name, direct.computeIfAbsent(model, Plan::direct)));
-      Plan defaultPlan = models.defaultModel == null ? null : direct.computeIfAbsent(models.defaultModel, Plan::direct);
-      snapshot = new Snapshot(Map.copyOf(byName), defaultPlan);
+      byName.putAll(routes);
+      Planner defaultPlanner = models.defaultName == null ? null : byName.get(models.defaultName);
+      Map<String, List<RegisteredModel>> byTag = new HashMap<>();
+      for (RegisteredModel m : models.models) {
+        for (String tag : m.spec.tags()) {
+          byTag.computeIfAbsent(tag, t -> new ArrayList<>()).add(m);
+        }
+      }
+      byTag.replaceAll((tag, list) -> List.copyOf(list));
+      for (Route r : routes.values()) {
+        r.bind(byName::get);
+        if (r instanceof AutoRoute) {
+          ((AutoRoute) r).models(Map.copyOf(byTag), defaultPlanner);
+        }
+      }
+      snapshot = new Snapshot(Map.copyOf(byName), defaultPlanner);
     }
   }
 }

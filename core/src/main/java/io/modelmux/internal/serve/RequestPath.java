@@ -11,8 +11,15 @@ import io.modelmux.UnknownModelException;
 import io.modelmux.internal.memory.Lease;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.registry.RegisteredModel;
+import io.modelmux.Routing;
+import io.modelmux.ShadowResult;
 import io.modelmux.internal.route.Plan;
+import io.modelmux.internal.route.Planner;
+import io.modelmux.internal.route.RouteEvents;
 import io.modelmux.internal.route.Router;
+import io.modelmux.internal.route.Shadowing;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.MessageText;
@@ -41,6 +48,8 @@ public final class RequestPath {
   private final MemoryScheduler scheduler;
   private final Clock clock;
   private final BooleanSupplier closed;
+  private final Executor shadows;
+  private final RouteEvents events;
 
   /**
    * @param router plans each request
@@ -48,12 +57,17 @@ public final class RequestPath {
    * @param clock for deadlines
    * @param closed says whether the manager is closed, so that a request racing {@code close()}
    *     fails as closed rather than as an unknown model
+   * @param shadows where shadow copies run, off the caller's path
+   * @param events where shadow results go
    */
-  public RequestPath(Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed) {
+  public RequestPath(
+      Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed, Executor shadows, RouteEvents events) {
     this.router = router;
     this.scheduler = scheduler;
     this.clock = clock;
     this.closed = closed;
+    this.shadows = shadows;
+    this.events = events;
   }
 
   /**
@@ -63,7 +77,7 @@ public final class RequestPath {
    * @throws IllegalStateException if the manager is closed
    */
   public GenerateResponse generate(GenerateRequest request) {
-    return serve(request, null);
+    return serve(request, null, null);
   }
 
   /**
@@ -73,7 +87,7 @@ public final class RequestPath {
   public void stream(GenerateRequest request, StreamSession session) {
     GenerateResponse response;
     try {
-      response = serve(request, session);
+      response = serve(request, session, null);
     } catch (IllegalStateException e) {
       session.fail(closedWhileWaiting(e));
       return;
@@ -93,43 +107,118 @@ public final class RequestPath {
    * @return the lease; close it
    */
   public Lease lease(GenerateRequest request) {
-    return lease(request, false);
+    return lease(request, null, Counting.NONE).lease;
   }
 
-  /** The path. */
-  private GenerateResponse serve(GenerateRequest request, @Nullable StreamSession session) {
+  /** How a request counts on the model that serves it. */
+  private enum Counting {
+    NONE,
+    REQUEST,
+    SHADOW
+  }
+
+  /**
+   * The path.
+   *
+   * @param shadow the shadow planner, for a copy a route's shadow sends (it counts apart and is
+   *     not copied again); null for a caller's request
+   */
+  private GenerateResponse serve(GenerateRequest request, @Nullable StreamSession session, @Nullable Shadowing shadow) {
     long start = System.nanoTime();
     if (session != null) {
       session.start(start);
     }
-    try (Lease lease = lease(request, true)) { // plan → for the plan's target: lease
+    Counting counting = shadow == null ? Counting.REQUEST : Counting.SHADOW;
+    Leased leased = lease(request, shadow == null ? null : shadow.target(), counting); // plan → lease
+    Plan plan = leased.plan;
+    if (plan.shadow() != null && shadow == null) {
+      copyToShadow(plan.shadow(), request); // off the caller's path
+    }
+    try (Lease lease = leased.lease) {
       RegisteredModel model = lease.model();
-      model.requests.increment();
+      count(model, counting, false);
       try {
         checkDeadline(model, request);
         Completion c = call(model, request, session); // adapter
-        return record(model, request, c, start, session); // record
+        GenerateResponse response = record(model, request, c, start, session, plan.routing()); // record
+        outcome(plan, model, false, start);
+        return response;
       } catch (RuntimeException e) {
         ModelMuxException failure = failure(model, request, session, e);
         if (failure == null) {
-          return cancelled(model, session, start); // the cancel closed what the adapter read
+          return cancelled(model, session, start, plan.routing()); // the cancel closed what the adapter read
         }
-        model.failures.increment();
+        count(model, counting, true);
+        outcome(plan, model, true, start);
         throw failure;
       }
     } // release
+  }
+
+  private static void count(RegisteredModel model, Counting counting, boolean failed) {
+    if (counting == Counting.REQUEST) {
+      (failed ? model.failures : model.requests).increment();
+    } else if (counting == Counting.SHADOW) {
+      (failed ? model.shadowFailures : model.shadowRequests).increment();
+    }
+  }
+
+  /** Records the outcome where routing reads it: the model's latencies, and the plan's recorder (a canary). */
+  private static void outcome(Plan plan, RegisteredModel model, boolean failed, long start) {
+    long nanos = System.nanoTime() - start;
+    if (!failed) {
+      model.latency.record(nanos);
+    }
+    plan.record(failed, nanos);
+  }
+
+  /**
+   * Sends a copy of {@code request} to the shadow, on the shadow executor: never waits, and
+   * drops (and counts) the copy when the shadow's cap of calls at once is reached or the
+   * executor refuses it.
+   */
+  private void copyToShadow(Shadowing shadow, GenerateRequest request) {
+    if (!shadow.tryStart()) {
+      return;
+    }
+    try {
+      shadows.execute(() -> runShadow(shadow, request));
+    } catch (RejectedExecutionException e) {
+      shadow.refused();
+    }
+  }
+
+  private void runShadow(Shadowing shadow, GenerateRequest request) {
+    long start = System.nanoTime();
+    boolean failed = true;
+    try {
+      GenerateResponse r = serve(request, null, shadow);
+      failed = false;
+      events.shadow(new ShadowResult(shadow.route(), shadow.targetName(), r.model(), r.text(), r.latency(), null));
+    } catch (RuntimeException e) {
+      ModelMuxException error =
+          e instanceof ModelMuxException
+              ? (ModelMuxException) e
+              : new ModelMuxException("shadow call failed: " + MessageText.escape(e.toString()), e); // e.g. the manager closed
+      events.shadow(new ShadowResult(shadow.route(), shadow.targetName(), null, null, Duration.ofNanos(System.nanoTime() - start), error));
+    } finally {
+      shadow.finished(failed);
+    }
   }
 
   /**
    * Plans {@code request} and leases the plan's target. A target that began draining after it
    * was planned is planned again: it left the registry before draining began.
    */
-  private Lease lease(GenerateRequest request, boolean isRequest) {
+  private Leased lease(GenerateRequest request, @Nullable Planner planner, Counting counting) {
     checkOpen();
     for (; ; ) {
       Plan plan;
       try {
-        plan = router.plan(request);
+        if (planner == null && counting == Counting.SHADOW) {
+          throw new UnknownModelException("the shadow model is not registered now", null, java.util.List.of(), null);
+        }
+        plan = planner == null ? router.plan(request) : planner.plan(request);
       } catch (UnknownModelException | InvalidRequestException e) {
         checkOpen(); // close() empties the registry: a request racing it fails as closed
         throw e;
@@ -140,16 +229,25 @@ public final class RequestPath {
         lease = model.residency.isDraining() ? null : leaseOrWait(model, request);
       } catch (ModelMuxException e) {
         checkOpen();
-        if (isRequest) {
-          model.requests.increment(); // a request that could not even get its model still counts
-          model.failures.increment();
-        }
+        count(model, counting, false); // a request that could not even get its model still counts
+        count(model, counting, true);
         throw e;
       }
       if (lease != null) {
-        return lease;
+        return new Leased(plan, lease);
       }
       Thread.onSpinWait();
+    }
+  }
+
+  /** A plan and the lease on its target. */
+  private static final class Leased {
+    final Plan plan;
+    final Lease lease;
+
+    Leased(Plan plan, Lease lease) {
+      this.plan = plan;
+      this.lease = lease;
     }
   }
 
@@ -175,17 +273,17 @@ public final class RequestPath {
   }
 
   private GenerateResponse record(
-      RegisteredModel model, GenerateRequest request, Completion c, long start, @Nullable StreamSession session) {
+      RegisteredModel model, GenerateRequest request, Completion c, long start, @Nullable StreamSession session, Routing routing) {
     if (session == null) {
-      return response(model, c, start, c.timeToFirstToken().orElse(null));
+      return response(model, c, start, c.timeToFirstToken().orElse(null), routing);
     }
     if (session.deadlineExceeded()) {
       throw deadline(model, request.deadline().orElse(null));
     }
     if (session.isCancelled()) {
-      return cancelled(model, session, start);
+      return cancelled(model, session, start, routing);
     }
-    return response(model, c, start, session.timeToFirstToken());
+    return response(model, c, start, session.timeToFirstToken(), routing);
   }
 
   /** Returns what the caller is told of {@code e}, or null when the stream was cancelled. */
@@ -209,8 +307,10 @@ public final class RequestPath {
         model.ref.id(), false, model.spec.secrets().scrub(e));
   }
 
-  private static GenerateResponse response(RegisteredModel model, Completion c, long start, @Nullable Duration ttft) {
+  private static GenerateResponse response(
+      RegisteredModel model, Completion c, long start, @Nullable Duration ttft, Routing routing) {
     return GenerateResponse.builder(model.ref)
+        .routing(routing)
         .text(c.text())
         .finishReason(c.finishReason())
         .usage(c.usage().orElse(null))
@@ -220,8 +320,10 @@ public final class RequestPath {
         .build();
   }
 
-  private static GenerateResponse cancelled(RegisteredModel model, @Nullable StreamSession session, long start) {
+  private static GenerateResponse cancelled(
+      RegisteredModel model, @Nullable StreamSession session, long start, Routing routing) {
     return GenerateResponse.builder(model.ref)
+        .routing(routing)
         .text(session == null ? "" : session.text())
         .finishReason(FinishReason.CANCELLED)
         .latency(Duration.ofNanos(System.nanoTime() - start))

@@ -733,7 +733,7 @@ class ConfigReaderTest {
     assertThat(e)
         .hasMessage(
             "models.yaml:5:25: routes[0].split.llama-8b: model 'llama-8b' is not defined;"
-                + " defined models: tiny-lm");
+                + " defined models: tiny-lm; routes: chat");
   }
 
   @Test
@@ -746,13 +746,13 @@ class ConfigReaderTest {
     assertThat(errorOf(yaml))
         .hasMessage(
             "models.yaml:5:57: routes[0].fallbacks[1]: model 'prdo' is not defined; did you mean"
-                + " 'prod'? Defined models: tiny-lm; aliases: prod");
+                + " 'prod'? Defined models: tiny-lm; aliases: prod; routes: chat");
   }
 
   @Test
   void should_check_route_structure() {
     assertThat(errorOf(ONE_MODEL + "routes:\n  - {name: chat}\n"))
-        .hasMessageStartingWith("models.yaml:4:5: routes[0]: missing required key 'split'");
+        .hasMessageStartingWith("models.yaml:4:5: routes[0]: route 'chat' has no policy; give exactly one of split");
     assertThat(errorOf(ONE_MODEL + "routes:\n  - {split: {tiny-lm: 1}}\n"))
         .hasMessageStartingWith("models.yaml:4:5: routes[0]: missing required key 'name'");
     assertThat(errorOf(ONE_MODEL + "routes:\n  - {name: chat, split: {}}\n"))
@@ -766,6 +766,61 @@ class ConfigReaderTest {
     assertThat(errorOf(route + "[tiny-lm, tiny-lm]}\n"))
         .hasMessageStartingWith(
             "models.yaml:4:60: routes[0].fallbacks[1]: 'tiny-lm' is listed twice");
+  }
+
+  private static final String TWO_VERSIONS =
+      "models:\n  - {id: m, type: echo, version: \"1\"}\n  - {id: m, type: echo, version: \"2\"}\n  - {id: other, type: echo}\n";
+
+  @Test
+  void should_read_every_route_policy() {
+    ModelMuxConfig config =
+        parse(
+            TWO_VERSIONS
+                + """
+                routes:
+                  - {name: split, split: {m@1: 90, m@2: 10}}
+                  - {name: one, target: m@1, shadow: {model: other, percent: 10, max_concurrent: 2}}
+                  - name: canary
+                    canary: {stable: m@1, canary: m@2, percent: 5, window: 10m, min_requests: 50, max_error_rate_increase: 0.02, max_latency_ratio: 1.5}
+                  - {name: auto, auto: {prefer: price}}
+                  - {name: outer, split: {split: 1, one: 1}}
+                default_model: outer
+                """);
+
+    assertThat(config.routes()).extracting(RouteConfig::policy)
+        .containsExactly(RouteConfig.Policy.SPLIT, RouteConfig.Policy.SPLIT, RouteConfig.Policy.CANARY, RouteConfig.Policy.AUTO, RouteConfig.Policy.SPLIT);
+    assertThat(config.routes().get(0).split()).containsExactly(Map.entry("m@1", 90), Map.entry("m@2", 10));
+    assertThat(config.routes().get(1).shadow()).contains(new RouteConfig.Shadow("other", 10, 2));
+    assertThat(config.routes().get(2).canary())
+        .contains(new RouteConfig.Canary("m@1", "m@2", 5, Duration.ofMinutes(10), 50, 0.02, 1.5));
+    assertThat(config.routes().get(3).prefer()).contains(RouteConfig.Preference.PRICE);
+    assertThat(config.defaultModel()).contains("outer");
+  }
+
+  @Test
+  void should_report_each_bad_route_at_its_value() {
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, target: nope}\n").getMessage())
+        .isEqualTo("models.yaml:6:23: routes[0].target: model 'nope' is not defined; defined models: m (versions 1, 2), other; routes: r");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, split: {m@1: -3}}\n").getMessage())
+        .isEqualTo("models.yaml:6:28: routes[0].split.m@1: must be at least 1, found -3");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, canary: {stable: m@1, canary: m@2, percent: 150}}\n").getMessage())
+        .isEqualTo("models.yaml:6:59: routes[0].canary.percent: must be a percentage from 0 to 100; found 150");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, canary: {stable: m@1, canary: m@1, percent: 5}}\n").getMessage())
+        .contains("routes[0].canary.canary: is the stable model too");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, target: m@1, shadow: {model: m@1, percent: 5}}\n").getMessage())
+        .contains("routes[0].shadow.model: shadows to 'm@1', which the route already sends to");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, target: m@1, shadow: {model: r, percent: 5}}\n").getMessage())
+        .contains("shadows to 'r'");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: a, target: b}\n  - {name: b, split: {c: 1}}\n  - {name: c, target: a}\n").getMessage())
+        .isEqualTo("models.yaml:6:12: routes: routes form a cycle: a -> b -> c -> a; a route must not lead back to itself");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: other, target: m@1}\n").getMessage())
+        .isEqualTo("models.yaml:6:12: routes[0].name: route 'other' has the name of a model id; routes share that namespace, so rename the route");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, target: m@1, split: {m@2: 1}}\n").getMessage())
+        .contains("routes[0]: route 'r' has split and target; give exactly one of");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, auto: {prefer: speed}}\n").getMessage())
+        .isEqualTo("models.yaml:6:30: routes[0].auto.prefer: must be latency, price or priority; found 'speed'");
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, canary: {stable: m@1, canary: m@2, percent: 5, windw: 5m}}\n").getMessage())
+        .contains("unknown key 'windw'; did you mean 'window'?");
   }
 
   @Test

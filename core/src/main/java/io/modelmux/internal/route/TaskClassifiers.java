@@ -1,0 +1,58 @@
+package io.modelmux.internal.route;
+
+import io.modelmux.spi.TaskClassifier;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Finds the {@link TaskClassifier} to use when the builder was given none. */
+public final class TaskClassifiers {
+  private static final Logger log = LoggerFactory.getLogger(TaskClassifiers.class);
+
+  private TaskClassifiers() {}
+
+  /** Returns the built-in rule-based classifier. */
+  public static TaskClassifier ruleBased() {
+    return new RuleBasedTaskClassifier();
+  }
+
+  /**
+   * Returns the classifier found with {@link ServiceLoader} (the thread's context class loader,
+   * else this library's): the first one when several are found (each is named in a WARN line),
+   * the built-in rule-based one when none is. A provider that fails to load is reported and
+   * skipped.
+   */
+  public static TaskClassifier discover() {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    if (loader == null) {
+      loader = TaskClassifiers.class.getClassLoader();
+    }
+    List<TaskClassifier> found = new ArrayList<>();
+    Iterator<TaskClassifier> it = ServiceLoader.load(TaskClassifier.class, loader).iterator();
+    int failures = 0;
+    while (failures < 16) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        found.add(it.next());
+      } catch (ServiceConfigurationError e) {
+        failures++;
+        log.warn("a task classifier could not be loaded and is skipped: {}", e.getMessage());
+      }
+    }
+    if (found.isEmpty()) {
+      return ruleBased();
+    }
+    if (found.size() > 1) {
+      List<String> names = new ArrayList<>();
+      found.forEach(c -> names.add(c.getClass().getName()));
+      log.warn("several task classifiers were found ({}); using {}: give one to the builder to choose", names, names.get(0));
+    }
+    return found.get(0);
+  }
+}
