@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * words of the domain (code, a programming language), so that "translate this code comment" is a
  * translation and "summarize this review thread" a summary. Words inside quotation marks, and in
  * the passage after the instruction, are the material, not the request: they count for little.
- * Only the first 600 and the last 300 characters are read word by word (instructions are there),
+ * Only the first 400 and the last 200 characters are read word by word (instructions are there),
  * so a kilobyte of prompt costs a few microseconds. Thread-safe (immutable).
  */
 final class RuleBasedTaskClassifier implements TaskClassifier {
@@ -38,6 +38,8 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
   private static final Map<String, double[]> WORDS = new HashMap<>();
   /** The last words of the phrases: only after one of them are phrases looked up. */
   private static final Set<String> PHRASE_ENDS = new HashSet<>();
+  /** Everything a word may be, looked up without allocating (built once, below). */
+  private static final WordTable TABLE;
   /** Names of human languages: naming one is a strong sign of translation. */
   private static final Set<String> LANGUAGES =
       Set.of("english", "french", "spanish", "german", "italian", "japanese", "chinese", "mandarin", "cantonese",
@@ -120,6 +122,20 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
         "hallo", "itinerary", "plan", "learn", "learning", "books", "movie", "movies", "gift");
   }
 
+  static {
+    Map<String, WordTable.Entry> entries = new HashMap<>();
+    WORDS.forEach((w, weights) -> entries.put(w, new WordTable.Entry(weights, false, false)));
+    for (String end : PHRASE_ENDS) {
+      WordTable.Entry e = entries.get(end);
+      entries.put(end, new WordTable.Entry(e == null ? null : e.weights(), false, true));
+    }
+    for (String language : LANGUAGES) {
+      WordTable.Entry e = entries.get(language);
+      entries.put(language, new WordTable.Entry(e == null ? null : e.weights(), true, e != null && e.endsPhrase()));
+    }
+    TABLE = new WordTable(entries);
+  }
+
   @Override
   public Optional<String> classify(GenerateRequest request) {
     String text = text(request);
@@ -144,66 +160,83 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
   /** Returns each task's score for {@code text}, in the order of {@link #TASKS}. */
   static double[] scores(String text) {
     double[] score = new double[TASKS.length];
-    String lower = text.toLowerCase(Locale.ROOT);
-    int head = instructionEnd(lower);
-    scan(lower, 0, Math.min(lower.length(), 600), head, score);
-    if (lower.length() > 600) {
+    char[] chars = text.toCharArray(); // array reads are cheaper than String.charAt on every character
+    int head = instructionEnd(chars);
+    scan(chars, 0, Math.min(chars.length, 400), head, score);
+    if (chars.length > 400) {
       // the tail: an instruction after its passage ("... Summarize the above.")
-      scan(lower, Math.max(600, lower.length() - 300), lower.length(), lower.length(), score);
+      scan(chars, Math.max(400, chars.length - 200), chars.length, chars.length, score);
     }
-    codeShape(text, score);
-    passageShape(text, lower, head, score);
+    shapes(text, chars, head, score);
     return score;
   }
 
   /**
-   * Scores the words of {@code lower} from {@code from} to {@code to}: words of the instruction
-   * (before {@code head}, outside quotation marks) count double, others a third.
+   * Scores the words of {@code text} from {@code from} to {@code to}: words of the instruction
+   * (before {@code head}, outside quotation marks) count double, others a third. Words are
+   * looked up by their characters, lower-cased on the fly: nothing is allocated per word.
    */
-  private static void scan(String lower, int from, int to, int head, double[] score) {
-    String previous = null;
-    String before = null;
-    String earlier = null;
+  private static void scan(char[] text, int from, int to, int head, double[] score) {
+    // the last four words: where they start and end, and their hashes
+    int[] starts = new int[4];
+    int[] ends = new int[4];
+    int[] hashes = new int[4];
+    int words = 0;
     boolean quoted = false;
     boolean languageSeen = false;
     int i = from;
     while (i < to) {
-      while (i < to && !isWordChar(lower.charAt(i))) {
-        quoted ^= isQuote(lower.charAt(i));
+      while (i < to && !isWordChar(text[i])) {
+        quoted ^= isQuote(text[i]);
         i++;
       }
       int start = i;
-      while (i < to && isWordChar(lower.charAt(i))) {
+      while (i < to && isWordChar(text[i])) {
         i++;
       }
       if (start == i) {
         break;
       }
-      String word = lower.substring(start, i);
+      // shift the window of the last words: slot 3 is this word
+      System.arraycopy(starts, 1, starts, 0, 3);
+      System.arraycopy(ends, 1, ends, 0, 3);
+      System.arraycopy(hashes, 1, hashes, 0, 3);
+      starts[3] = start;
+      ends[3] = i;
+      hashes[3] = WordTable.raw(text, start, i);
+      words++;
       double factor = start < head && !quoted ? 2 : 0.35;
-      add(score, WORDS.get(word), factor);
-      if (i < to && lower.charAt(i) == '?') {
-        add(score, WORDS.get(word + "?"), factor);
-      }
-      if (!quoted && !languageSeen && LANGUAGES.contains(word)) {
-        languageSeen = true;
-        score[T_TRA] += start < head ? 7 : 2; // "in Japanese?", "the French for", "into Portuguese"
-      }
-      if (previous != null && PHRASE_ENDS.contains(word)) {
-        String two = previous + " " + word;
-        add(score, WORDS.get(two), factor);
-        if (before != null) {
-          String three = before + " " + two;
-          add(score, WORDS.get(three), factor);
-          if (earlier != null) {
-            add(score, WORDS.get(earlier + " " + three), factor);
+      WordTable.Entry entry = TABLE.get(text, starts, ends, 3, 1, hashes[3]);
+      if (entry == null) {
+        // fall through to the '?' form below
+      } else {
+        add(score, entry.weights(), factor);
+        if (!quoted && !languageSeen && entry.language()) {
+          languageSeen = true;
+          score[T_TRA] += start < head ? 7 : 2; // "in Japanese?", "the French for", "into Portuguese"
+        }
+        if (entry.endsPhrase()) {
+          int h = hashes[3];
+          int length = i - start;
+          for (int k = 2; k >= 0 && k >= 4 - words; k--) {
+            h = WordTable.join(hashes[k], h, length);
+            length += ends[k] - starts[k] + 1;
+            add(score, weights(TABLE.get(text, starts, ends, k, 4 - k, h)), factor);
           }
         }
       }
-      earlier = before;
-      before = previous;
-      previous = word;
+      if (i < to && text[i] == '?') {
+        // "language?": the word and its question mark, as written
+        starts[3] = start;
+        ends[3] = i + 1;
+        add(score, weights(TABLE.get(text, starts, ends, 3, 1, WordTable.raw(text, start, i + 1))), factor);
+        ends[3] = i;
+      }
     }
+  }
+
+  private static double @org.jspecify.annotations.Nullable [] weights(WordTable.@org.jspecify.annotations.Nullable Entry e) {
+    return e == null ? null : e.weights();
   }
 
   private static void add(double[] score, double[] weights, double factor) {
@@ -214,8 +247,18 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
     }
   }
 
+  /** Which ASCII characters are part of a word: letters, digits, and ; # + - ' (as in tl;dr, c#, c++, key-value, what's). */
+  private static final boolean[] ASCII_WORD = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ';' || c == '#'
+          || c == '+' || c == '-' || c == '\'';
+    }
+  }
+
   private static boolean isWordChar(char c) {
-    return Character.isLetterOrDigit(c) || c == ';' || c == '#' || c == '+' || c == '-' || c == '\'';
+    return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
   }
 
   private static boolean isQuote(char c) {
@@ -223,41 +266,101 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
   }
 
   /** Returns where the instruction ends: a colon before a line break, a blank line, or 300 characters. */
-  private static int instructionEnd(String lower) {
-    int limit = Math.min(lower.length(), 300);
+  private static int instructionEnd(char[] text) {
+    int limit = Math.min(text.length, 300);
     for (int i = 0; i < limit; i++) {
-      char c = lower.charAt(i);
-      if (c == '\n' && i > 0 && (lower.charAt(i - 1) == ':' || i + 1 < lower.length() && lower.charAt(i + 1) == '\n')) {
+      char c = text[i];
+      if (c == '\n' && i > 0 && (text[i - 1] == ':' || i + 1 < text.length && text[i + 1] == '\n')) {
         return i;
       }
     }
     return limit;
   }
 
-  /** Code has braces, semicolons, operators, fences and indentation that prose does not. */
-  private static void codeShape(String text, double[] score) {
+  /**
+   * Reads the shape of the whole text in one pass: code has braces, semicolons, operators,
+   * fences, stack traces and indentation that prose does not; a prompt that hands over material
+   * — a passage after the instruction, or a quotation — asks for work on it (summarize,
+   * classify, extract, translate), rarely for small talk; "EN→DE" names a language pair; and a
+   * few words of Chinese, Japanese and Korean name a task.
+   */
+  private static void shapes(String text, char[] cs, int head, double[] score) {
+    int n = cs.length;
     int symbols = 0;
     int lines = 1;
     int indented = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '{' || c == '}' || c == ';' || c == '(' || c == ')' || c == '=' || c == '<' || c == '>' || c == '[' || c == ']') {
-        symbols++;
-      } else if (c == '\n') {
-        lines++;
-        if (i + 2 < text.length() && (text.charAt(i + 1) == ' ' && text.charAt(i + 2) == ' ' || text.charAt(i + 1) == '\t')) {
-          indented++;
-        }
+    int quotes = 0;
+    int markers = 0;
+    boolean fence = false;
+    boolean ascii = true;
+    boolean pairHint = false;
+    for (int i = 0; i < n; i++) {
+      char c = cs[i];
+      switch (c) {
+        case '{': case '}': case ';': case ')': case '[': case ']': case '<':
+          symbols++;
+          break;
+        case '(':
+          symbols++;
+          markers += text.startsWith(");", i + 1) ? 1 : 0;
+          break;
+        case '=':
+          symbols++;
+          markers += i + 1 < n && cs[i + 1] == '>' ? 1 : 0;
+          break;
+        case '>':
+          symbols++;
+          pairHint |= i < 80;
+          break;
+        case ':':
+          markers += i + 1 < n && cs[i + 1] == ':' ? 1 : 0;
+          break;
+        case '`':
+          fence |= text.startsWith("```", i);
+          break;
+        case '$':
+          markers += i + 1 < n && cs[i + 1] == ' ' ? 1 : 0;
+          break;
+        case 'T':
+          markers += text.startsWith("Traceback (", i) ? 1 : 0;
+          break;
+        case 'E':
+          markers += i + 1 < n && cs[i + 1] == 'x' && text.startsWith("Exception", i) ? 1 : 0;
+          break;
+        case 'e':
+          markers += i + 5 < n && cs[i + 5] == ':' && text.startsWith("error:", i) ? 1 : 0;
+          break;
+        case '\t':
+          markers += text.startsWith("\tat ", i) ? 1 : 0;
+          break;
+        case '\n':
+          lines++;
+          if (i + 2 < n && (cs[i + 1] == ' ' && cs[i + 2] == ' ' || cs[i + 1] == '\t')) {
+            indented++;
+          }
+          break;
+        case '2':
+          pairHint |= i < 80;
+          break;
+        case '"':
+          quotes++;
+          break;
+        default:
+          if (c > 127) {
+            ascii = false;
+            quotes += isQuote(c) ? 1 : 0;
+            pairHint |= c == '→' && i < 80;
+          }
+          break;
       }
     }
-    if (text.contains("```")) {
+    if (fence) {
       score[T_CODE] += 5;
     }
-    if (text.contains("Traceback (") || text.contains("Exception") || text.contains("\tat ") || text.contains("error:")
-        || text.contains("=>") || text.contains("::") || text.contains("$ ") || text.contains("();")) {
+    if (markers > 0) {
       score[T_CODE] += 3;
     }
-    double density = (double) symbols / Math.max(1, text.length());
+    double density = (double) symbols / Math.max(1, n);
     if (density > 0.04 && symbols >= 6) {
       score[T_CODE] += 5;
     } else if (density > 0.02 && symbols >= 4) {
@@ -266,25 +369,17 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
     if (lines > 3 && indented * 2 >= lines) {
       score[T_CODE] += 3;
     }
-  }
-
-  /**
-   * A prompt that hands over material — a passage after the instruction, or a quotation — asks
-   * for work on it (summarize, classify, extract, translate), rarely for small talk.
-   */
-  private static void passageShape(String text, String lower, int head, double[] score) {
-    int passage = text.length() - head;
-    boolean quotation = hasQuotation(text);
+    int passage = n - head;
     if (passage > 400) {
       score[T_CHAT] -= 3;
       score[T_SUM] += 2;
-    } else if (passage > 80 || quotation) {
+    } else if (passage > 80 || quotes >= 2) {
       score[T_CHAT] -= 2;
     }
-    if (LANGUAGE_PAIR.matcher(lower.substring(0, Math.min(lower.length(), 80))).find()) {
+    if ((pairHint || containsTo(text)) && LANGUAGE_PAIR.matcher(text.substring(0, Math.min(n, 80)).toLowerCase(Locale.ROOT)).find()) {
       score[T_TRA] += 10; // "EN→DE:", "fr to en"
     }
-    if (!isAscii(text)) {
+    if (!ascii) {
       if (text.contains("翻訳") || text.contains("翻译") || text.contains("訳して") || text.contains("で何と")
           || text.contains("用英语") || text.contains("번역")) {
         score[T_TRA] += 12;
@@ -304,23 +399,15 @@ final class RuleBasedTaskClassifier implements TaskClassifier {
     }
   }
 
-  private static boolean hasQuotation(String text) {
-    int quotes = 0;
-    for (int i = 0; i < text.length(); i++) {
-      if (isQuote(text.charAt(i))) {
-        quotes++;
+  /** Returns whether the first 80 characters hold " to " (as in "fr to en"). */
+  private static boolean containsTo(String text) {
+    int end = Math.min(text.length(), 80);
+    for (int i = 0; i + 4 <= end; i++) {
+      if (text.charAt(i) == ' ' && text.charAt(i + 3) == ' ' && text.regionMatches(true, i, " to ", 0, 4)) {
+        return true;
       }
     }
-    return quotes >= 2;
-  }
-
-  private static boolean isAscii(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (text.charAt(i) > 127) {
-        return false;
-      }
-    }
-    return true;
+    return false;
   }
 
   /** Returns the text to classify: the prompt, or the last user message and the system message. */
