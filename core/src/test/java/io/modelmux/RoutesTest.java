@@ -531,6 +531,29 @@ class RoutesTest {
     assertThat(manager.routes().get(0).requests()).isGreaterThan(16);
   }
 
+  @Test
+  void should_warn_once_for_each_configured_section_that_is_not_live_yet() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      ModelMuxConfig config =
+          ModelMuxConfig.parse(
+              "models:\n  - {id: a, type: echo, max_concurrency: 2, price: {input: 1, output: 2}}\n  - {id: b, type: echo}\n"
+                  + "routes:\n  - {name: r, target: a, fallbacks: [b]}\ncache: {max_entries: 10, ttl: 1m}\n",
+              "models.yaml", n -> null);
+      manager = builder().config(config).build();
+    } finally {
+      System.setErr(before);
+    }
+
+    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(log).containsOnlyOnce("the cache section is not live yet");
+    assertThat(log).containsOnlyOnce("max_concurrency is not live yet: it does not limit a@latest");
+    assertThat(log).containsOnlyOnce("price is not live yet: no cost is counted for a@latest");
+    assertThat(log).containsOnlyOnce("route fallbacks are not live yet: route(s) r do not fail over");
+  }
+
   static List<String> names(List<RouteStatus> routes) {
     List<String> out = new ArrayList<>();
     routes.forEach(r -> out.add(r.name()));
