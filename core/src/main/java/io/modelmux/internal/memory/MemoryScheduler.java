@@ -602,16 +602,21 @@ public final class MemoryScheduler {
     return true;
   }
 
+  /** Unloads {@code m}'s adapter; an adapter that throws is logged: the scheduler's books must still balance. */
+  private static void unloadQuietly(RegisteredModel m) {
+    try {
+      m.adapter.unload();
+    } catch (RuntimeException e) {
+      log.warn("model {} failed to unload cleanly", m.ref, e);
+    }
+  }
+
   // guarded by lock
   private void unloadRetired(RegisteredModel v, String why) {
     long bytes = v.residency.chargedBytes();
     String poolName = v.residency.charged.isEmpty() ? defaultPool : v.residency.charged.keySet().iterator().next();
     long start = System.nanoTime();
-    try {
-      v.adapter.unload();
-    } catch (RuntimeException e) {
-      log.warn("model {} failed to unload cleanly", v.ref, e);
-    }
+    unloadQuietly(v);
     uncharge(v);
     resident.remove(v);
     v.residency.tier = Tier.COLD;
@@ -672,11 +677,7 @@ public final class MemoryScheduler {
         m.residency.loadState = ModelState.REGISTERED;
         m.residency.tier = promote ? Tier.COLD : m.residency.tier;
         if (promote) {
-          try {
-            m.adapter.unload();
-          } catch (RuntimeException e) {
-            log.warn("model {} failed to unload cleanly", m.ref, e);
-          }
+          unloadQuietly(m);
         }
         changed.signalAll();
         f.completeExceptionally(new OverloadedException("load of '" + m.ref + "' cancelled: no caller waits for it", m.ref.id(), null));
@@ -707,11 +708,7 @@ public final class MemoryScheduler {
     try {
       if (failure != null) {
         if (promote) {
-          try {
-            m.adapter.unload(); // the parked copy is of no use once the way back failed
-          } catch (RuntimeException e) {
-            log.warn("model {} failed to unload cleanly", m.ref, e);
-          }
+          unloadQuietly(m); // the parked copy is of no use once the way back failed
         }
         uncharge(m);
         resident.remove(m);
@@ -759,11 +756,7 @@ public final class MemoryScheduler {
         if (!room) {
           log.warn("model {} measured {} after load, more than expected ({}); unloading it until memory frees",
               m.ref, mib(sum(actual)), mib(sum(reserved)));
-          try {
-            m.adapter.unload();
-          } catch (RuntimeException e) {
-            log.warn("model {} failed to unload cleanly", m.ref, e);
-          }
+          unloadQuietly(m);
           uncharge(m);
           resident.remove(m);
           m.residency.tier = Tier.COLD;
