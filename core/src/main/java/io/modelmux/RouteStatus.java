@@ -31,7 +31,7 @@ public record RouteStatus(
   public RouteStatus {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(policy, "policy");
-    shares = Map.copyOf(Objects.requireNonNull(shares, "shares"));
+    shares = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Objects.requireNonNull(shares, "shares")));
   }
 
   /** Returns the canary's state, for a canary route. */

@@ -532,6 +532,53 @@ class RoutesTest {
   }
 
   @Test
+  void should_keep_the_state_of_the_other_routes_when_one_is_switched() throws Exception {
+    manager =
+        builder().model(echo("m", "1")).model(echo("m", "2"))
+            .route(RouteConfig.builder("canary").canary(RouteConfig.Canary.of("m@1", "m@2", 50)).build())
+            .route(RouteConfig.builder("prod").target("m@1").build()).build();
+    manager.rollback("canary").get(10, TimeUnit.SECONDS);
+
+    manager.switchTarget("prod", "m@2").get(10, TimeUnit.SECONDS);
+
+    assertThat(manager.routes()).extracting(RouteStatus::name).containsExactly("canary", "prod");
+    assertThat(manager.routes().get(0).canaryStatus().orElseThrow().state()).isEqualTo(RouteStatus.CanaryStatus.State.ROLLED_BACK);
+    assertThat(manager.routes().get(0).targets()).containsExactly("m@1", "m@2");
+    assertThat(count("canary", 100, null)).containsOnlyKeys(new ModelRef("m", "1"));
+    assertThat(manager.generate(GenerateRequest.of("prod", "hi")).model()).isEqualTo(new ModelRef("m", "2"));
+  }
+
+  @Test
+  void should_fail_an_untagged_task_clearly_when_the_default_is_a_route_that_leads_back() {
+    manager =
+        builder().model(echo("m", "1"))
+            .route(RouteConfig.builder("auto").auto(RouteConfig.Preference.LATENCY).build())
+            .route(RouteConfig.builder("front").target("auto").build())
+            .defaultModel("front").build();
+
+    assertThatThrownBy(() -> manager.generate(GenerateRequest.of("Summarize this: it rained.")))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("route 'auto' found the task 'summarization'")
+        .hasMessageContaining("the default is no model");
+  }
+
+  @Test
+  void should_report_a_shadow_that_is_not_registered_without_touching_the_caller() {
+    manager =
+        builder().model(echo("m", "1")).model(echo("s", "1"))
+            .route(RouteConfig.builder("r").target("m@1").shadow(new RouteConfig.Shadow("s", 100, 4)).build()).build();
+    manager.unregister("s");
+
+    assertThat(manager.generate(GenerateRequest.of("r", "hi")).model()).isEqualTo(new ModelRef("m", "1"));
+
+    MemorySchedulerTest.awaitUntil(() -> !shadows.isEmpty());
+    assertThat(shadows.get(0).failure()).hasValueSatisfying(e -> assertThat(e)
+        .isInstanceOf(UnknownModelException.class)
+        .hasMessageContaining("the shadow 's' of route 'r' is not registered now"));
+    assertThat(manager.model("m").orElseThrow().requests()).isEqualTo(1); // the copy did not come back here
+  }
+
+  @Test
   void should_warn_once_for_each_configured_section_that_is_not_live_yet() {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     java.io.PrintStream before = System.err;

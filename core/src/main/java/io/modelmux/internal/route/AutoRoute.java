@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * tagged with it the route's preference chooses — the lowest median latency of recent requests
  * (a model that has not served yet is tried first, so that it gets a latency), the lowest price,
  * or the highest priority. A request whose task no model is tagged for goes to the default
- * model. Thread-safe.
+ * model; when the default is a route (which could lead back here) it fails, saying so.
+ * Thread-safe.
  */
 final class AutoRoute extends Route {
   private static final Logger log = LoggerFactory.getLogger(AutoRoute.class);
@@ -41,10 +42,10 @@ final class AutoRoute extends Route {
     // the candidates are every model's tags, bound by models(...)
   }
 
-  /** Binds the registered models by tag, and the default model's planner (not this route). */
+  /** Binds the registered models by tag, and the default model's plan (null when the default is a route or unset). */
   void models(Map<String, List<RegisteredModel>> byTag, @Nullable Planner fallback) {
     this.byTag = byTag;
-    this.fallback = fallback == this ? null : fallback;
+    this.fallback = fallback;
   }
 
   @Override
@@ -56,8 +57,8 @@ final class AutoRoute extends Route {
       if (f == null) {
         throw new InvalidRequestException(
             "route '" + name + "' found " + (task == null ? "no task" : "the task '" + task + "'")
-                + " in the request, no model is tagged for it and no default model is set; tag a model with tags: ["
-                + (task == null ? "chat" : task) + "] or set default_model",
+                + " in the request, no model is tagged for it and the default is no model; tag a model with tags: ["
+                + (task == null ? "chat" : task) + "] or set default_model to a model (not a route)",
             name, null);
       }
       Plan inner = f.plan(request);

@@ -136,10 +136,15 @@ public final class Router {
       if (cycle != null) {
         throw new ConfigException("routes form a cycle: " + cycle + "; a route must not lead back to itself");
       }
-      routes.clear();
+      // a route whose config is unchanged keeps its object, and so its state (a canary's
+      // windows and verdict, a shadow's slots and counts); the new snapshot is published once
+      Map<String, Route> next = new LinkedHashMap<>();
       for (RouteConfig c : byName.values()) {
-        routes.put(c.name(), create(c));
+        Route old = routes.get(c.name());
+        next.put(c.name(), old != null && old.config == c ? old : create(c));
       }
+      routes.clear();
+      routes.putAll(next);
       routeNames = Set.copyOf(routes.keySet());
       rebuild(models);
     }
@@ -217,8 +222,8 @@ public final class Router {
   }
 
   /**
-   * Points route {@code name} (a split of one) at {@code target}: the route's shadow and
-   * counts are kept, its target replaced in one publication.
+   * Points route {@code name} (a split of one) at {@code target}, in one publication. The other
+   * routes keep their state; this one starts its counts afresh, with its shadow and fallbacks.
    */
   public void retarget(String name, String target) {
     synchronized (lock) {
@@ -232,15 +237,7 @@ public final class Router {
       for (Route r : routes.values()) {
         all.add(r == old ? b.build() : r.config);
       }
-      Map<String, Route> keep = new LinkedHashMap<>(routes);
       setRoutes(all);
-      // the routes not changed keep their state (a canary's window, a shadow's counts)
-      for (Map.Entry<String, Route> e : keep.entrySet()) {
-        if (!e.getKey().equals(name)) {
-          routes.put(e.getKey(), e.getValue());
-        }
-      }
-      rebuild(registry.snapshot());
     }
   }
 
@@ -303,6 +300,8 @@ public final class Router {
       models.byName.forEach((name, model) -> byName.put(name, direct.computeIfAbsent(model, Plan::direct)));
       byName.putAll(routes);
       Planner defaultPlanner = models.defaultName == null ? null : byName.get(models.defaultName);
+      // auto routes fall back to the default model, never to a default route: that could lead back to them
+      Planner defaultModel = models.defaultModel == null ? null : direct.get(models.defaultModel);
       Map<String, List<RegisteredModel>> byTag = new HashMap<>();
       for (RegisteredModel m : models.models) {
         for (String tag : m.spec.tags()) {
@@ -313,7 +312,7 @@ public final class Router {
       for (Route r : routes.values()) {
         r.bind(byName::get);
         if (r instanceof AutoRoute) {
-          ((AutoRoute) r).models(Map.copyOf(byTag), defaultPlanner);
+          ((AutoRoute) r).models(Map.copyOf(byTag), defaultModel);
         }
       }
       snapshot = new Snapshot(Map.copyOf(byName), defaultPlanner);

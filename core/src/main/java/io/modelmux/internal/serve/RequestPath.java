@@ -120,16 +120,16 @@ public final class RequestPath {
   /**
    * The path.
    *
-   * @param shadow the shadow planner, for a copy a route's shadow sends (it counts apart and is
-   *     not copied again); null for a caller's request
+   * @param shadow the shadow's planner, for a copy a route's shadow sends (it counts apart and
+   *     is not copied again); null for a caller's request
    */
-  private GenerateResponse serve(GenerateRequest request, @Nullable StreamSession session, @Nullable Shadowing shadow) {
+  private GenerateResponse serve(GenerateRequest request, @Nullable StreamSession session, @Nullable Planner shadow) {
     long start = System.nanoTime();
     if (session != null) {
       session.start(start);
     }
     Counting counting = shadow == null ? Counting.REQUEST : Counting.SHADOW;
-    Leased leased = lease(request, shadow == null ? null : shadow.target(), counting); // plan → lease
+    Leased leased = lease(request, shadow, counting); // plan → lease
     Plan plan = leased.plan;
     if (plan.shadow() != null && shadow == null) {
       copyToShadow(plan.shadow(), request); // off the caller's path
@@ -192,7 +192,13 @@ public final class RequestPath {
     long start = System.nanoTime();
     boolean failed = true;
     try {
-      GenerateResponse r = serve(request, null, shadow);
+      Planner target = shadow.target(); // read once: it may be unbound by a concurrent unregister
+      if (target == null) {
+        throw new UnknownModelException(
+            "the shadow '" + shadow.targetName() + "' of route '" + shadow.route() + "' is not registered now",
+            shadow.targetName(), java.util.List.of(), null);
+      }
+      GenerateResponse r = serve(request, null, target);
       failed = false;
       events.shadow(new ShadowResult(shadow.route(), shadow.targetName(), r.model(), r.text(), r.latency(), null));
     } catch (RuntimeException e) {
@@ -215,9 +221,6 @@ public final class RequestPath {
     for (; ; ) {
       Plan plan;
       try {
-        if (planner == null && counting == Counting.SHADOW) {
-          throw new UnknownModelException("the shadow model is not registered now", null, java.util.List.of(), null);
-        }
         plan = planner == null ? router.plan(request) : planner.plan(request);
       } catch (UnknownModelException | InvalidRequestException e) {
         checkOpen(); // close() empties the registry: a request racing it fails as closed
