@@ -118,6 +118,33 @@ class MemorySchedulerTest {
   }
 
   @Test
+  void should_balance_the_books_and_log_without_the_key_when_an_evicted_adapter_throws_from_unload() {
+    String key = "sk-echo-unload-secret-0042";
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      manager =
+          builder(budget(1_000), HOST_ONLY)
+              .model(echo("a", 600).option("fail_unload", true).option("api_key", key).build())
+              .model(echo("b", 600).build())
+              .build();
+      ask("a");
+      ask("b"); // evicts a, whose unload throws
+      assertThat(status("a").state()).isEqualTo(ModelState.REGISTERED);
+      assertThat(used("host")).isEqualTo(600);
+      ask("a"); // and a comes back, evicting b
+      assertThat(used("host")).isEqualTo(600);
+      assertThat(status("b").state()).isEqualTo(ModelState.REGISTERED);
+    } finally {
+      System.setErr(before);
+    }
+
+    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(log).contains("model a@latest failed to unload cleanly").contains("fail_unload: true").doesNotContain(key);
+  }
+
+  @Test
   void should_build_pools_from_budget_headroom_and_detected_accelerators() {
     MemoryConfig config =
         new MemoryConfig(MemoryConfig.Amount.ofFraction(0.5), MemoryConfig.Amount.ofFraction(0.1), null, -1, "lru",

@@ -43,6 +43,8 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
   private final boolean failLoad;
   private final boolean failUnload;
   private final String failWord;
+  /** The model's api_key, which its unload failure echoes, as a careless library's would. */
+  private final String key;
 
   private volatile boolean loaded;
   private volatile boolean closed;
@@ -65,7 +67,8 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
       Duration tokenDelay,
       boolean failLoad,
       boolean failUnload,
-      String failWord) {
+      String failWord,
+      String key) {
     this.info =
         new ModelInfo(ref, "echo", EnumSet.of(Capability.STREAMING, Capability.CHAT));
     this.bytes = bytes;
@@ -77,6 +80,7 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
     this.failLoad = failLoad;
     this.failUnload = failUnload;
     this.failWord = failWord;
+    this.key = key;
   }
 
   /** Returns the text an echo model {@code ref} answers to {@code prompt} with no limits. */
@@ -124,7 +128,8 @@ public final class EchoAdapter implements io.modelmux.spi.TieredAdapter {
       demoted = false;
       unloads.incrementAndGet();
       if (failUnload) { // a buggy adapter: it lets go of its memory, then throws
-        throw new IllegalStateException("echo model '" + info.ref() + "' is configured to fail its unload (fail_unload: true)");
+        throw new IllegalStateException(
+            "echo model '" + info.ref() + "' is configured to fail its unload (fail_unload: true)" + (key.isEmpty() ? "" : "; key " + key));
       }
     }
   }

@@ -16,8 +16,9 @@ import java.util.Set;
  * its pool is not {@code host}), {@code load_delay} (how long a load takes), {@code token_delay}
  * (how long each word takes), {@code fail_load} (load throws
  * {@link io.modelmux.ModelLoadException}), {@code fail_unload} (unload throws an
- * {@link IllegalStateException} after unloading), {@code fail_on} (a prompt word that makes the request
- * fail with a retryable {@link io.modelmux.BackendException}).
+ * {@link IllegalStateException} after unloading, quoting {@code api_key} as a careless library
+ * would), {@code fail_on} (a prompt word that makes the request fail with a retryable {@link
+ * io.modelmux.BackendException}), {@code api_key} (a secret, for tests of redaction).
  */
 public final class EchoModelFactory implements ModelFactory {
   /** Prompt word that makes an echo model fail with a BackendException. */
@@ -31,7 +32,7 @@ public final class EchoModelFactory implements ModelFactory {
   @Override
   public Set<String> optionKeys() {
     return Set.of(
-        "bytes", "measured_bytes", "pool", "tiered", "load_delay", "token_delay", "fail_load", "fail_unload", "fail_on");
+        "bytes", "measured_bytes", "pool", "tiered", "load_delay", "token_delay", "fail_load", "fail_unload", "fail_on", "api_key");
   }
 
   @Override
@@ -50,6 +51,7 @@ public final class EchoModelFactory implements ModelFactory {
         spec.optionDuration("token_delay").orElse(java.time.Duration.ZERO),
         spec.optionBoolean("fail_load").orElse(false),
         spec.optionBoolean("fail_unload").orElse(false),
-        spec.optionString("fail_on").orElse(DEFAULT_FAIL_WORD));
+        spec.optionString("fail_on").orElse(DEFAULT_FAIL_WORD),
+        spec.optionString("api_key").orElse(""));
   }
 }

@@ -578,7 +578,7 @@ public final class MemoryScheduler {
           changed.signalAll();
           return;
         } catch (RuntimeException e) {
-          log.warn("model {} failed to demote; unloading it instead", v.ref, e);
+          log.warn("model {} failed to demote; unloading it instead", v.ref, v.spec.secrets().scrub(e));
         }
         unloadRetired(v, why);
         return;
@@ -607,7 +607,7 @@ public final class MemoryScheduler {
     try {
       m.adapter.unload();
     } catch (RuntimeException e) {
-      log.warn("model {} failed to unload cleanly", m.ref, e);
+      log.warn("model {} failed to unload cleanly", m.ref, m.spec.secrets().scrub(e));
     }
   }
 
@@ -857,7 +857,7 @@ public final class MemoryScheduler {
       try {
         m.adapter.close();
       } catch (RuntimeException e) {
-        log.warn("model {} failed to close cleanly", m.ref, e);
+        log.warn("model {} failed to close cleanly", m.ref, m.spec.secrets().scrub(e));
       }
       changed.signalAll();
     } finally {

@@ -115,10 +115,6 @@ public final class Residency {
     return (state.get() & HOLD) != 0;
   }
 
-  boolean isReady() {
-    return (state.get() & READY) != 0;
-  }
-
   /** Refuses new leases for good; {@link #drained()} completes when the last one returns. */
   public void startDraining() {
     int before = state.getAndUpdate(s -> s | DRAINING);

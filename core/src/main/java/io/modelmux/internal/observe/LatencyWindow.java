@@ -26,11 +26,6 @@ public final class LatencyWindow {
     samples.set((int) (n % SIZE), nanos);
   }
 
-  /** Returns how many latencies were ever recorded. */
-  public long count() {
-    return count.get();
-  }
-
   /** Returns the median of the recent latencies in nanoseconds, or -1 when none was recorded. */
   public long median() {
     long n = count.get();

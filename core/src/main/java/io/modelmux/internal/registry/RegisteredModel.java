@@ -49,7 +49,7 @@ public final class RegisteredModel {
     try {
       return adapter.footprint();
     } catch (RuntimeException e) {
-      log.warn("model {} failed to report its footprint", ref, e);
+      log.warn("model {} failed to report its footprint", ref, spec.secrets().scrub(e));
       return Footprint.none();
     }
   }
