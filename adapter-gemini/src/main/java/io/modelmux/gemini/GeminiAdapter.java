@@ -116,7 +116,8 @@ final class GeminiAdapter implements ModelAdapter {
       }
       // the body's first byte, not its content type, tells SSE from JSON: Gemini labels its JSON
       // errors text/event-stream, and proxies label SSE in various ways
-      String contentType = MessageText.clip(exchange.headers().firstValue("content-type").orElse("no content type"));
+      String contentType =
+          MessageText.clip(settings.secrets().redact(exchange.headers().firstValue("content-type").orElse("no content type")));
       return new StreamRead(exchange, sink, contentType).read();
     }
   }
@@ -180,7 +181,7 @@ final class GeminiAdapter implements ModelAdapter {
     try {
       root = WireJson.MAPPER.readTree(body);
     } catch (IOException e) {
-      throw errors.malformed("a body that is not JSON (" + WireJson.problem(e) + ")", body, "", null);
+      throw errors.malformed("a body that is not JSON (" + WireJson.problem(e, settings.secrets()) + ")", body, "", null);
     }
     if (root == null || !(root.isObject() || root.isArray())) {
       throw errors.malformed("a body that is not a JSON object", body, "", null);
@@ -283,7 +284,7 @@ final class GeminiAdapter implements ModelAdapter {
     private void handle(SseEvent event) {
       String errorField = event.otherFields().get("error");
       if (errorField != null) {
-        throw errors.inStream(parseOrText(errorField), answer.text());
+        throw errors.inStream(WireJson.parseOrText(errorField), answer.text());
       }
       if (!event.hasData() || event.data().isBlank() || event.isDone()) {
         return; // comments, other fields, and an OpenAI-style [DONE] a proxy may add
@@ -293,7 +294,7 @@ final class GeminiAdapter implements ModelAdapter {
         chunk = WireJson.MAPPER.readTree(event.data());
       } catch (IOException e) {
         throw errors.malformed(
-            "a stream event that is not JSON (" + WireJson.problem(e) + ")", event.data().getBytes(StandardCharsets.UTF_8),
+            "a stream event that is not JSON (" + WireJson.problem(e, settings.secrets()) + ")", event.data().getBytes(StandardCharsets.UTF_8),
             answer.text(), null);
       }
       if (chunk == null) {
@@ -336,7 +337,7 @@ final class GeminiAdapter implements ModelAdapter {
       try {
         root = WireJson.MAPPER.readTree(body);
       } catch (IOException e) {
-        throw errors.malformed("a stream body that is neither SSE nor JSON (" + WireJson.problem(e) + ")", body, "", null);
+        throw errors.malformed("a stream body that is neither SSE nor JSON (" + WireJson.problem(e, settings.secrets()) + ")", body, "", null);
       }
       if (root == null) {
         throw errors.malformed("an empty stream body", body, "", null);
@@ -389,15 +390,6 @@ final class GeminiAdapter implements ModelAdapter {
       }
     }
     return -1;
-  }
-
-  private static JsonNode parseOrText(String value) {
-    try {
-      JsonNode n = WireJson.MAPPER.readTree(value);
-      return n != null && n.isObject() ? n : WireJson.MAPPER.getNodeFactory().textNode(value);
-    } catch (IOException e) {
-      return WireJson.MAPPER.getNodeFactory().textNode(value); // an error line in plain words
-    }
   }
 
   // ---- the rest ---------------------------------------------------------------------------------

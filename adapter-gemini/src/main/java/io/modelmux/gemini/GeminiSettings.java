@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -59,7 +60,7 @@ record GeminiSettings(
               + (spec.optionString("model").isEmpty() ? " (taken from the model's id; set 'model')" : ""));
     }
     URI baseUrl = parseBaseUrl(spec);
-    Key key = apiKey(spec, environment);
+    HttpOptions.ApiKey key = apiKey(spec, environment);
     Map<String, String> headers = HttpOptions.headers(spec, "headers");
     if (headers.keySet().stream().anyMatch(h -> h.equalsIgnoreCase(GeminiAdapter.KEY_HEADER))) {
       throw spec.optionError("headers", "sets " + GeminiAdapter.KEY_HEADER + "; give the key in api_key or api_key_env instead");
@@ -84,31 +85,16 @@ record GeminiSettings(
         + headers.keySet() + ", http=" + http + '}';
   }
 
-  /** A key and where it came from. */
-  private record Key(String value, String source) {
-    @Override
-    public String toString() {
-      return "Key{from " + source + '}';
-    }
-  }
-
-  private static Key apiKey(ModelSpec spec, Function<String, @Nullable String> environment) {
-    String key = spec.optionString("api_key").filter(k -> !k.isBlank()).orElse(null);
-    if (key != null) {
-      return new Key(HttpOptions.credential(spec, "api_key", "option api_key", key), "option api_key");
-    }
-    if (spec.optionString("api_key_env").isPresent()) {
-      String var = spec.optionString("api_key_env").get().strip();
-      String value = environment.apply(var);
-      if (value == null || value.isBlank()) {
-        throw spec.optionError("api_key_env", "names " + MessageText.clip(var) + ", which is not set; set it or remove api_key_env");
-      }
-      return new Key(HttpOptions.credential(spec, "api_key_env", "environment variable " + var, value), "environment variable " + var);
+  private static HttpOptions.ApiKey apiKey(ModelSpec spec, Function<String, @Nullable String> environment) {
+    Optional<HttpOptions.ApiKey> given = HttpOptions.apiKey(spec, environment);
+    if (given.isPresent()) {
+      return given.get();
     }
     for (String var : DEFAULT_KEY_VARIABLES) {
       String value = environment.apply(var);
       if (value != null && !value.isBlank()) {
-        return new Key(HttpOptions.credential(spec, "api_key", "environment variable " + var, value), "environment variable " + var);
+        String source = "environment variable " + var;
+        return new HttpOptions.ApiKey(HttpOptions.credential(spec, "api_key", source, value), source);
       }
     }
     throw spec.optionError(

@@ -198,7 +198,7 @@ final class OpenAiAdapter implements ModelAdapter {
   private void handle(SseEvent event, StreamState state, TokenSink sink, ReplicaSet.Replica replica, StringBuilder text) {
     String errorField = event.otherFields().get("error");
     if (errorField != null) { // older llama.cpp: an "error:" field line
-      throw OpenAiErrors.inStream(parseOrText(errorField), modelId, replica.toString(), text.toString(), settings.secrets());
+      throw OpenAiErrors.inStream(WireJson.parseOrText(errorField), modelId, replica.toString(), text.toString(), settings.secrets());
     }
     if (!event.hasData()) {
       return;
@@ -248,15 +248,6 @@ final class OpenAiAdapter implements ModelAdapter {
     }
   }
 
-  private static JsonNode parseOrText(String value) {
-    try {
-      JsonNode n = WireJson.MAPPER.readTree(value);
-      return n != null ? n : WireJson.MAPPER.getNodeFactory().textNode(value);
-    } catch (IOException e) {
-      return WireJson.MAPPER.getNodeFactory().textNode(value);
-    }
-  }
-
   // ---- wire format -----------------------------------------------------------------------------
 
   private byte[] body(GenerateRequest request, boolean stream) {
@@ -300,7 +291,7 @@ final class OpenAiAdapter implements ModelAdapter {
     try {
       root = WireJson.MAPPER.readTree(bytes);
     } catch (IOException e) {
-      throw OpenAiErrors.malformed("a body that is not JSON (" + WireJson.problem(e) + ")", bytes, modelId, replica.toString(), settings.secrets(), null);
+      throw OpenAiErrors.malformed("a body that is not JSON (" + WireJson.problem(e, settings.secrets()) + ")", bytes, modelId, replica.toString(), settings.secrets(), null);
     }
     if (root == null || !root.isObject()) {
       throw OpenAiErrors.malformed("a body that is not a JSON object", bytes, modelId, replica.toString(), settings.secrets(), null);

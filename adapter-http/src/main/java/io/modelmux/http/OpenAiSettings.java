@@ -68,20 +68,9 @@ record OpenAiSettings(
     if (parsed.isEmpty()) {
       throw spec.optionError("base_url", "is required for type 'openai' (or give 'replicas': a list of base URLs)");
     }
-    String key = null;
-    String source = "option api_key";
-    String given = spec.optionString("api_key").filter(k -> !k.isBlank()).orElse(null);
-    if (given != null) {
-      key = HttpOptions.credential(spec, "api_key", source, given);
-    } else if (spec.optionString("api_key_env").isPresent()) {
-      String var = spec.optionString("api_key_env").get().strip();
-      String value = environment.apply(var);
-      source = "environment variable " + var;
-      if (value == null || value.isBlank()) {
-        throw spec.optionError("api_key_env", "names " + MessageText.clip(var) + ", which is not set; set it or remove api_key_env");
-      }
-      key = HttpOptions.credential(spec, "api_key_env", source, value);
-    }
+    HttpOptions.ApiKey apiKey = HttpOptions.apiKey(spec, environment).orElse(null);
+    String key = apiKey == null ? null : apiKey.value();
+    String source = apiKey == null ? "option api_key" : apiKey.source();
     Map<String, String> headers = HttpOptions.headers(spec, "headers");
     if (key != null && headers.keySet().stream().anyMatch(h -> h.equalsIgnoreCase("authorization"))) {
       throw spec.optionError("headers", "sets Authorization, and so does the API key (" + source + "); give one of them");

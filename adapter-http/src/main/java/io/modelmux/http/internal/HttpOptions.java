@@ -7,10 +7,14 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options every HTTP adapter shares, read and checked in one place: the timeouts
@@ -109,6 +113,45 @@ public record HttpOptions(
   }
 
   /**
+   * An API key and where it was read ("option api_key", "environment variable X"), for messages.
+   * {@link #toString()} never shows the key.
+   *
+   * @param value the key, stripped and checked by {@link #credential}
+   * @param source where it was read
+   */
+  public record ApiKey(String value, String source) {
+    @Override
+    public String toString() {
+      return "ApiKey{from " + source + '}';
+    }
+  }
+
+  /**
+   * Returns the key given by option {@code api_key} (a blank one counts as not given) or, failing
+   * that, read from the environment variable that option {@code api_key_env} names; empty when
+   * neither option is given.
+   *
+   * @throws io.modelmux.ConfigException if {@code api_key_env} names a variable that is not set,
+   *     or the key cannot be sent in a header (never showing the key)
+   */
+  public static Optional<ApiKey> apiKey(ModelSpec spec, Function<String, @Nullable String> environment) {
+    String given = spec.optionString("api_key").filter(k -> !k.isBlank()).orElse(null);
+    if (given != null) {
+      return Optional.of(new ApiKey(credential(spec, "api_key", "option api_key", given), "option api_key"));
+    }
+    if (spec.optionString("api_key_env").isEmpty()) {
+      return Optional.empty();
+    }
+    String var = spec.optionString("api_key_env").get().strip();
+    String value = environment.apply(var);
+    if (value == null || value.isBlank()) {
+      throw spec.optionError("api_key_env", "names " + MessageText.clip(var) + ", which is not set; set it or remove api_key_env");
+    }
+    String source = "environment variable " + var;
+    return Optional.of(new ApiKey(credential(spec, "api_key_env", source, value), source));
+  }
+
+  /**
    * Returns an API key read from option {@code option} (or from the environment variable that
    * option names), stripped of surrounding whitespace, after checking that every character can
    * be sent in a header: printable ASCII without spaces.
@@ -171,7 +214,7 @@ public record HttpOptions(
       }
       out.put(name, value);
     }
-    return java.util.Collections.unmodifiableMap(out);
+    return Collections.unmodifiableMap(out);
   }
 
   private static String kind(char c) {

@@ -384,7 +384,7 @@ public final class HttpTransport {
         if (e instanceof ZipException) {
           throw new BackendException(
               "the server at " + where + " sent a body for model '" + modelId + "' marked Content-Encoding "
-                  + MessageText.quote(encoding()) + " that does not decode: " + MessageText.quote(String.valueOf(e.getMessage())),
+                  + quotedEncoding() + " that does not decode: " + MessageText.quote(String.valueOf(e.getMessage()), secrets),
               modelId, false, -1, null, partial.toString(), e);
         }
         throw new BackendException(
@@ -458,7 +458,7 @@ public final class HttpTransport {
       }
       boolean whole = bytes.length < ERROR_BODY_LIMIT;
       String encoding = encoding();
-      if (encoding.equals("gzip") || encoding.equals("x-gzip") || encoding.equals("deflate")) {
+      if (decodable(encoding)) {
         try (InputStream in = decoder(encoding, new ByteArrayInputStream(bytes))) {
           byte[] decoded = in.readNBytes(ERROR_BODY_LIMIT);
           return new BodyHead(decoded, whole && in.read() < 0 ? decoded.length : -1);
@@ -504,19 +504,24 @@ public final class HttpTransport {
       return response.headers().firstValue("content-encoding").map(v -> v.strip().toLowerCase(Locale.ROOT)).filter(v -> !v.isEmpty()).orElse("identity");
     }
 
+    /** Returns the Content-Encoding as sent, for a message: a hostile server may echo a key there. */
+    private String quotedEncoding() {
+      return MessageText.quote(response.headers().firstValue("content-encoding").orElse(""), secrets);
+    }
+
     private InputStream body() throws IOException {
       InputStream d = decoded;
       if (d == null) {
         String encoding = encoding();
         if (encoding.equals("identity")) {
           d = raw;
-        } else if (encoding.equals("gzip") || encoding.equals("x-gzip") || encoding.equals("deflate")) {
+        } else if (decodable(encoding)) {
           d = decoder(encoding, raw);
         } else {
           close();
           throw new BackendException(
               "the server at " + where + " sent a body for model '" + modelId + "' with Content-Encoding "
-                  + MessageText.quote(encoding) + ", which was not asked for and cannot be read (gzip and deflate can);"
+                  + quotedEncoding() + ", which was not asked for and cannot be read (gzip and deflate can);"
                   + " configure the server or proxy not to compress",
               modelId, false, -1, null, null, null);
         }
@@ -554,6 +559,11 @@ public final class HttpTransport {
       closeQuietly(raw);
       endInflater();
     }
+  }
+
+  /** Returns whether a body of {@code encoding} can be decoded here: gzip and deflate. */
+  private static boolean decodable(String encoding) {
+    return encoding.equals("gzip") || encoding.equals("x-gzip") || encoding.equals("deflate");
   }
 
   private static String size(long bytes) {

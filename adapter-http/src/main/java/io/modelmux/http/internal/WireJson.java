@@ -1,11 +1,13 @@
 package io.modelmux.http.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelmux.spi.MessageText;
+import io.modelmux.spi.Secrets;
 import java.io.IOException;
 
 /**
@@ -29,23 +31,44 @@ public final class WireJson {
   private WireJson() {}
 
   /**
+   * Returns {@code value} parsed when it is a JSON object or string, else {@code value} as a
+   * text node: for an error a backend writes in a stream's {@code error:} field, which may be
+   * JSON or plain words.
+   *
+   * @param value the field's value
+   * @return the object, or the value as text
+   */
+  public static JsonNode parseOrText(String value) {
+    try {
+      JsonNode n = MAPPER.readTree(value);
+      return n != null && (n.isObject() || n.isTextual()) ? n : MAPPER.getNodeFactory().textNode(value);
+    } catch (IOException e) {
+      return MAPPER.getNodeFactory().textNode(value); // an error in plain words
+    }
+  }
+
+  /**
    * Says in a few words why a body did not parse as JSON: its syntax and where, or one of the
-   * parser's limits (which a valid answer under {@code max_response_size} does not reach).
+   * parser's limits (which a valid answer under {@code max_response_size} does not reach). The
+   * parser quotes the token it stopped at, which a hostile backend can make an echo of the key:
+   * {@code secrets} are blanked from it.
    *
    * @param e what Jackson threw
+   * @param secrets the values never to show
    * @return the reason, bounded and printable
    */
-  public static String problem(IOException e) {
+  public static String problem(IOException e, Secrets secrets) {
     if (e instanceof StreamConstraintsException) {
-      return "it passes a limit of the JSON parser: " + MessageText.quote(String.valueOf(((JsonProcessingException) e).getOriginalMessage()));
+      return "it passes a limit of the JSON parser: "
+          + MessageText.quote(String.valueOf(((JsonProcessingException) e).getOriginalMessage()), secrets);
     }
     if (e instanceof JsonProcessingException) {
       JsonProcessingException j = (JsonProcessingException) e;
-      String what = String.valueOf(j.getOriginalMessage());
+      String what = secrets.redact(String.valueOf(j.getOriginalMessage()));
       int colon = what.indexOf(": ");
       return MessageText.clip(colon > 0 ? what.substring(0, colon) : what)
           + (j.getLocation() == null || j.getLocation().getByteOffset() < 0 ? "" : " at byte " + j.getLocation().getByteOffset());
     }
-    return MessageText.quote(e.toString());
+    return MessageText.quote(e.toString(), secrets);
   }
 }

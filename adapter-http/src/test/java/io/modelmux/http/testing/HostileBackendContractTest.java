@@ -342,6 +342,23 @@ public abstract class HostileBackendContractTest {
   }
 
   @Test
+  void should_keep_a_key_echoed_as_a_bare_json_token_out_of_the_parse_error() {
+    String bare = "sk0hostile0bare0token0123456789"; // no '-': the JSON parser's message would quote all of it
+    serve(
+        FakeServer.body(200, "application/json", "{\"answer\": " + bare + "}"),
+        FakeServer.body(200, "text/event-stream", "data: {\"answer\": " + bare + "}\n\n"));
+    ModelAdapter a = adapter(spec(server.root()).option("api_key", bare));
+
+    Throwable generated = catchThrowable(() -> a.generate(GenerateRequest.of("Hi")));
+    Throwable streamed = catchThrowable(() -> stream(a));
+
+    assertThat(generated).isInstanceOf(BackendException.class).hasMessageContaining("not JSON");
+    assertThat(streamed).isInstanceOf(BackendException.class).hasMessageContaining("not JSON");
+    assertNoSecret(generated, bare);
+    assertNoSecret(streamed, bare);
+  }
+
+  @Test
   void should_keep_header_values_out_of_every_message_and_of_to_string() {
     String token = "tenant-secret-0042";
     server.on(generatePath(), FakeServer.body(500, "text/plain", "upstream said: X-Tenant-Token=" + token));
@@ -469,6 +486,21 @@ public abstract class HostileBackendContractTest {
         .isInstanceOfSatisfying(BackendException.class, b -> assertThat(b.isRetryable()).isFalse())
         .hasMessageContaining("Content-Encoding 'br'")
         .hasMessageContaining("not to compress");
+  }
+
+  @Test
+  void should_keep_a_key_echoed_in_the_content_encoding_out_of_the_message_whatever_its_case() {
+    String key = "SK-Hostile-Mixed-Case-0042";
+    server.on(generatePath(), ex -> {
+      ex.getResponseHeaders().add("Content-Encoding", key);
+      FakeServer.send(ex, 200, "application/json", new byte[] {0x7b, 0x7d});
+    });
+
+    Throwable e = catchThrowable(() -> adapter(spec(server.root()).option("api_key", key)).generate(GenerateRequest.of("Hi")));
+
+    assertThat(e).isInstanceOf(BackendException.class).hasMessageContaining("Content-Encoding '(secret hidden)'");
+    assertNoSecret(e, key);
+    assertNoSecret(e, key.toLowerCase(java.util.Locale.ROOT));
   }
 
   // ---- 6. large answers ---------------------------------------------------------------------------
