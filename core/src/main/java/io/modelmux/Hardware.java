@@ -1,5 +1,6 @@
 package io.modelmux;
 
+import io.modelmux.internal.ServiceProviders;
 import io.modelmux.spi.Accelerator;
 import io.modelmux.spi.DeviceProbe;
 import java.lang.management.ManagementFactory;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +35,8 @@ public record Hardware(long hostMemoryBytes, List<Accelerator> accelerators, boo
 
   /** Looks at this machine: the OS's memory size, the device probes, the platform. */
   public static Hardware detect() {
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
     return detect(
-        loader != null ? loader : Hardware.class.getClassLoader(),
+        ServiceProviders.contextLoader(Hardware.class),
         System.getProperty("os.name", ""),
         System.getProperty("os.arch", ""),
         Files.exists(Path.of("/etc/nv_tegra_release")));
@@ -51,16 +49,14 @@ public record Hardware(long hostMemoryBytes, List<Accelerator> accelerators, boo
       host = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();
     }
     List<Accelerator> found = new ArrayList<>();
-    try {
-      for (DeviceProbe probe : ServiceLoader.load(DeviceProbe.class, loader)) {
-        try {
-          found.addAll(probe.probe());
-        } catch (RuntimeException | LinkageError e) {
-          log.warn("device probe {} failed; its devices are left out", probe.name(), e);
-        }
+    List<DeviceProbe> probes =
+        ServiceProviders.load(DeviceProbe.class, loader, e -> log.warn("a device probe failed to load; its devices are left out", e));
+    for (DeviceProbe probe : probes) {
+      try {
+        found.addAll(probe.probe());
+      } catch (RuntimeException | LinkageError e) {
+        log.warn("device probe {} failed; its devices are left out", probe.name(), e);
       }
-    } catch (ServiceConfigurationError e) {
-      log.warn("a device probe failed to load; its devices are left out", e);
     }
     String o = osName.toLowerCase(Locale.ROOT);
     String a = osArch.toLowerCase(Locale.ROOT);

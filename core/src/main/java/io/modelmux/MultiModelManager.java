@@ -195,6 +195,7 @@ public interface MultiModelManager extends AutoCloseable {
    *
    * @param model an id, {@code id@version} or alias; not null
    * @throws UnknownModelException if nothing is registered under that name
+   * @throws InvalidRequestException if {@code model} is a route, which chooses per request
    * @throws ModelLoadException if the load fails
    */
   void load(String model);
@@ -204,6 +205,8 @@ public interface MultiModelManager extends AutoCloseable {
    *
    * @param model an id, {@code id@version} or alias; not null
    * @return a future that completes when the model is resident, or fails with the reason
+   *     ({@link UnknownModelException}, {@link InvalidRequestException} for a route's name, or
+   *     the load's failure)
    */
   CompletableFuture<Void> preload(String model);
 
@@ -213,6 +216,7 @@ public interface MultiModelManager extends AutoCloseable {
    *
    * @param model an id, {@code id@version} or alias; not null
    * @throws UnknownModelException if nothing is registered under that name
+   * @throws InvalidRequestException if {@code model} is a route, which chooses per request
    */
   void unload(String model);
 
@@ -223,6 +227,7 @@ public interface MultiModelManager extends AutoCloseable {
    * @param model an id, {@code id@version} or alias; not null
    * @return a future that completes when the model is resident, or fails with the reason
    * @throws UnknownModelException if nothing is registered under that name
+   * @throws InvalidRequestException if {@code model} is a route, which chooses per request
    */
   CompletableFuture<Void> pin(String model);
 
@@ -231,6 +236,7 @@ public interface MultiModelManager extends AutoCloseable {
    *
    * @param model an id, {@code id@version} or alias; not null
    * @throws UnknownModelException if nothing is registered under that name
+   * @throws InvalidRequestException if {@code model} is a route, which chooses per request
    */
   void unpin(String model);
 

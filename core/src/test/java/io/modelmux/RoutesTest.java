@@ -403,11 +403,11 @@ class RoutesTest {
   }
 
   @Test
-  void should_find_a_task_classifier_with_service_loader() throws Exception {
+  void should_find_a_task_classifier_with_service_loader_skipping_one_that_fails_to_load() throws Exception {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("classifier");
     java.nio.file.Path services = dir.resolve("META-INF/services");
     java.nio.file.Files.createDirectories(services);
-    java.nio.file.Files.writeString(services.resolve(TaskClassifier.class.getName()), AlwaysTranslation.class.getName() + "\n");
+    java.nio.file.Files.writeString(services.resolve(TaskClassifier.class.getName()), "com.example.MissingClassifier\n" + AlwaysTranslation.class.getName() + "\n");
     ClassLoader before = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, before));
     try {
@@ -471,6 +471,46 @@ class RoutesTest {
     assertThatThrownBy(() -> manager.register(echo("r", "1"))).isInstanceOf(ConfigException.class).hasMessageContaining("name of a route");
     assertThatThrownBy(() -> manager.alias("r", "m@1")).isInstanceOf(ConfigException.class).hasMessageContaining("name of a route");
     assertThatThrownBy(() -> manager.resolve("rr")).hasMessageContaining("did you mean 'r'?");
+  }
+
+  @Test
+  void should_refuse_a_route_name_where_one_model_is_needed_without_counting_a_request() {
+    manager = builder().model(echo("m", "1")).route(RouteConfig.builder("r").target("m@1").build()).build();
+    String says = "'r' is a route, which chooses a model per request; name one of its models";
+
+    assertThatThrownBy(() -> manager.load("r")).isInstanceOf(InvalidRequestException.class).hasMessage(says);
+    assertThatThrownBy(() -> manager.unload("r")).isInstanceOf(InvalidRequestException.class).hasMessage(says);
+    assertThatThrownBy(() -> manager.unpin("r")).isInstanceOf(InvalidRequestException.class).hasMessage(says);
+    assertThatThrownBy(() -> manager.pin("r")).isInstanceOf(InvalidRequestException.class).hasMessage(says);
+    assertThat(manager.preload("r")).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(InvalidRequestException.class).withMessage(says);
+    assertThat(manager.switchTarget("r", "r")).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class).havingCause().isInstanceOf(InvalidRequestException.class);
+    assertThat(manager.preload("rr")).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(UnknownModelException.class).withMessageContaining("did you mean 'r'?");
+    assertThat(manager.routes().get(0).requests()).isZero();
+    assertThat(manager.model("m@1").orElseThrow().requestStats().requests()).isZero();
+  }
+
+  @Test
+  void should_find_a_cycle_reached_from_a_route_outside_it_and_check_a_deep_diamond_of_routes_at_once() {
+    assertThatThrownBy(() -> builder().model(echo("m", "1"))
+            .route(RouteConfig.builder("x").split("a", 1).build())
+            .route(RouteConfig.builder("a").split("b", 1).build())
+            .route(RouteConfig.builder("b").split("a", 1).split("m@1", 1).build()).build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("routes form a cycle: a -> b -> a;");
+    // 40 layers of two routes, each sending to both of the next: 2^40 paths, 80 routes
+    MultiModelManager.Builder b = builder().model(echo("m", "1"));
+    for (int layer = 0; layer < 40; layer++) {
+      for (String side : List.of("l", "r")) {
+        b.route(layer == 39
+            ? RouteConfig.builder(side + layer).target("m@1").build()
+            : RouteConfig.builder(side + layer).split("l" + (layer + 1), 1).split("r" + (layer + 1), 1).build());
+      }
+    }
+    manager = b.build();
+    assertThat(manager.generate(GenerateRequest.of("l0", "hi")).model()).isEqualTo(new ModelRef("m", "1"));
   }
 
   @Test

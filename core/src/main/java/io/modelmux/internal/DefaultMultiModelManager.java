@@ -3,19 +3,22 @@ package io.modelmux.internal;
 import io.modelmux.ConfigException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
-import io.modelmux.ModelRef;
+import io.modelmux.InvalidRequestException;
 import io.modelmux.MemoryStats;
+import io.modelmux.ModelMuxException;
+import io.modelmux.ModelRef;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
 import io.modelmux.OverloadedException;
+import io.modelmux.PoolStatus;
 import io.modelmux.RequestStats;
+import io.modelmux.RouteConfig;
 import io.modelmux.RouteEvent;
 import io.modelmux.RouteStatus;
 import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
 import io.modelmux.TokenStream;
 import io.modelmux.UnknownModelException;
-import io.modelmux.spi.Footprint;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.memory.Residency;
 import io.modelmux.internal.registry.ModelRegistry;
@@ -26,6 +29,7 @@ import io.modelmux.internal.route.TaskClassifiers;
 import io.modelmux.internal.serve.BlockingTokenStream;
 import io.modelmux.internal.serve.RequestPath;
 import io.modelmux.internal.serve.StreamSession;
+import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
 import io.modelmux.spi.ModelSpec;
@@ -42,6 +46,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -158,7 +163,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       log.warn("price is not live yet: no cost is counted for {}; only auto routes that prefer price read it", String.join(", ", priced));
     }
     List<String> withFallbacks = new ArrayList<>();
-    for (io.modelmux.RouteConfig r : settings.routes()) {
+    for (RouteConfig r : settings.routes()) {
       if (!r.fallbacks().isEmpty()) {
         withFallbacks.add(r.name());
       }
@@ -212,7 +217,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     checkOpen();
     StreamSession session = new StreamSession(listener, clock, request);
     if (request == null) {
-      session.fail(new io.modelmux.InvalidRequestException("request must not be null", null, null));
+      session.fail(new InvalidRequestException("request must not be null", null, null));
       return session;
     }
     try {
@@ -287,7 +292,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         break;
       } catch (InterruptedException e) {
         interrupted = true;
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         break; // never completed exceptionally
       }
     }
@@ -317,6 +322,10 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public void load(String model) {
     Objects.requireNonNull(model, "model");
+    checkOpen();
+    if (router.isRoute(model)) {
+      throw isRoute(model);
+    }
     path.lease(GenerateRequest.builder().model(model).prompt("").build()).close();
   }
 
@@ -328,9 +337,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     if (closed.get()) {
       return CompletableFuture.failedFuture(RequestPath.closedError());
     }
-    RegisteredModel m = registry.find(model);
-    if (m == null) {
-      return CompletableFuture.failedFuture(registry.unknown(model));
+    RegisteredModel m;
+    try {
+      m = find(model);
+    } catch (ModelMuxException e) {
+      return CompletableFuture.failedFuture(e);
     }
     return scheduler.preload(m);
   }
@@ -359,7 +370,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   }
 
   @Override
-  public List<io.modelmux.PoolStatus> pools() {
+  public List<PoolStatus> pools() {
     checkOpen();
     return scheduler.pools();
   }
@@ -367,13 +378,15 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private RegisteredModel find(String model) {
     RegisteredModel m = registry.find(model);
     if (m == null) {
-      if (router.isRoute(model)) {
-        throw new io.modelmux.InvalidRequestException(
-            "'" + model + "' is a route, which chooses a model per request; name one of its models", model, null);
-      }
-      throw registry.unknown(model, router.routeNames());
+      throw router.isRoute(model) ? isRoute(model) : registry.unknown(model, router.routeNames());
     }
     return m;
+  }
+
+  /** Returns the error for a call that needs one model and was given a route's name. */
+  private static InvalidRequestException isRoute(String route) {
+    return new InvalidRequestException(
+        "'" + route + "' is a route, which chooses a model per request; name one of its models", route, null);
   }
 
   @Override
@@ -469,9 +482,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
             new IllegalArgumentException("'" + name + "' is neither an alias nor a route with one target; switch one of those"));
       }
     }
-    RegisteredModel next = registry.find(target);
-    if (next == null) {
-      return CompletableFuture.failedFuture(registry.unknown(target));
+    RegisteredModel next;
+    try {
+      next = find(target);
+    } catch (ModelMuxException e) {
+      return CompletableFuture.failedFuture(e);
     }
     String from = current;
     return scheduler.preload(next).thenRun(

@@ -7,7 +7,7 @@
  *   <li>{@link io.modelmux.internal.serve} — {@code RequestPath}: the path itself, one method
  *       for {@code generate}, {@code generateAsync} and {@code stream};
  *   <li>{@link io.modelmux.internal.route} — {@code Router}: the request's {@code Plan}, the
- *       models to try;
+ *       model to serve it;
  *   <li>(cache — a later stage);
  *   <li>{@link io.modelmux.internal.memory} — {@code MemoryScheduler}: a {@code Lease} on a
  *       resident model, loading, waiting or evicting for it;

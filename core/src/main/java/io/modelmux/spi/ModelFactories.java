@@ -4,14 +4,13 @@ import io.modelmux.ConfigException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.UnknownModelTypeException;
 import io.modelmux.internal.ClosestMatch;
+import io.modelmux.internal.ServiceProviders;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
@@ -41,9 +40,6 @@ public final class ModelFactories {
           "gemini", "io.modelmux:modelmux-gemini");
 
 
-  /** Stop after this many consecutive provider failures: a broken services file can repeat. */
-  private static final int MAX_CONSECUTIVE_FAILURES = 64;
-
   private final Map<String, List<ModelFactory>> discovered;
   private final Map<String, ModelFactory> registered = new ConcurrentHashMap<>();
   private final List<String> problems;
@@ -58,8 +54,7 @@ public final class ModelFactories {
    * when the thread has none.
    */
   public static ModelFactories discover() {
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    return discover(loader != null ? loader : ModelFactories.class.getClassLoader());
+    return discover(ServiceProviders.contextLoader(ModelFactories.class));
   }
 
   /**
@@ -72,23 +67,15 @@ public final class ModelFactories {
     Objects.requireNonNull(loader, "loader");
     Map<String, List<ModelFactory>> found = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
-    Iterator<ModelFactory> it = ServiceLoader.load(ModelFactory.class, loader).iterator();
-    int consecutiveFailures = 0;
-    while (consecutiveFailures < MAX_CONSECUTIVE_FAILURES) {
-      ModelFactory factory;
-      try {
-        if (!it.hasNext()) {
-          break;
-        }
-        factory = it.next();
-      } catch (ServiceConfigurationError | LinkageError e) {
-        consecutiveFailures++;
-        String problem = "a model factory failed to load and was skipped: " + e.getMessage();
-        problems.add(problem);
-        log.warn("{}", problem, e);
-        continue;
-      }
-      consecutiveFailures = 0;
+    List<ModelFactory> loaded =
+        ServiceProviders.load(
+            ModelFactory.class, loader,
+            e -> {
+              String problem = "a model factory failed to load and was skipped: " + e.getMessage();
+              problems.add(problem);
+              log.warn("{}", problem, e);
+            });
+    for (ModelFactory factory : loaded) {
       String type;
       try {
         type = checkType(factory);

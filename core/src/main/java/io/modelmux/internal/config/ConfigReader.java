@@ -11,6 +11,7 @@ import io.modelmux.RouteConfig;
 import io.modelmux.internal.ClosestMatch;
 import io.modelmux.internal.config.ConfigNode.Entry;
 import io.modelmux.internal.config.ConfigNode.Kind;
+import io.modelmux.internal.route.RouteGraph;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.spi.Prices;
@@ -373,44 +374,16 @@ public final class ConfigReader {
       all.add(fields);
     }
     List<RouteConfig> routes = new ArrayList<>();
-    Map<String, List<String>> edges = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
-      RouteConfig route = route(items.get(i), all.get(i), "routes[" + i + "]");
-      routes.add(route);
-      List<String> next = new ArrayList<>(route.targets());
-      route.shadow().ifPresent(sh -> next.add(sh.model()));
-      edges.put(route.name(), next);
+      routes.add(route(items.get(i), all.get(i), "routes[" + i + "]"));
     }
-    for (RouteConfig route : routes) {
-      List<String> cycle = cycleFrom(route.name(), edges, new ArrayList<>());
-      if (cycle != null) {
-        throw error(
-            routeNames.get(route.name()), "routes",
-            "routes form a cycle: " + String.join(" -> ", cycle) + "; a route must not lead back to itself");
-      }
+    List<String> cycle = RouteGraph.cycle(routes);
+    if (cycle != null) {
+      throw error(
+          routeNames.get(cycle.get(0)), "routes",
+          "routes form a cycle: " + String.join(" -> ", cycle) + "; a route must not lead back to itself");
     }
     return routes;
-  }
-
-  private @Nullable List<String> cycleFrom(String name, Map<String, List<String>> edges, List<String> path) {
-    if (path.contains(name)) {
-      List<String> loop = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
-      loop.add(name);
-      return loop;
-    }
-    List<String> next = edges.get(name);
-    if (next == null) {
-      return null; // a model, not a route
-    }
-    path.add(name);
-    for (String n : next) {
-      List<String> found = cycleFrom(n, edges, path);
-      if (found != null) {
-        return found;
-      }
-    }
-    path.remove(path.size() - 1);
-    return null;
   }
 
   /** Reads one route, whose name was checked. */

@@ -10,7 +10,6 @@ import io.modelmux.spi.TaskClassifier;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +27,7 @@ final class AutoRoute extends Route {
 
   private final RouteConfig.Preference prefer;
   private final TaskClassifier classifier;
-  private volatile Map<String, List<RegisteredModel>> byTag = Map.of();
-  private volatile @Nullable Planner fallback;
+  private volatile Bindings bound = new Bindings(Map.of(), Map.of(), null);
 
   AutoRoute(RouteConfig config, TaskClassifier classifier) {
     super(config);
@@ -37,23 +35,19 @@ final class AutoRoute extends Route {
     this.classifier = classifier;
   }
 
+  /** Binds the candidates: every registered model by its tags, and the default model. */
   @Override
-  void bindTargets(Function<String, @Nullable Planner> resolve) {
-    // the candidates are every model's tags, bound by models(...)
-  }
-
-  /** Binds the registered models by tag, and the default model's plan (null when the default is a route or unset). */
-  void models(Map<String, List<RegisteredModel>> byTag, @Nullable Planner fallback) {
-    this.byTag = byTag;
-    this.fallback = fallback;
+  void bindTargets(Bindings now) {
+    bound = now;
   }
 
   @Override
   Plan choose(GenerateRequest request) {
     String task = classify(request);
-    List<RegisteredModel> candidates = task == null ? List.of() : byTag.getOrDefault(task, List.of());
+    Bindings b = bound;
+    List<RegisteredModel> candidates = task == null ? List.of() : b.byTag.getOrDefault(task, List.of());
     if (candidates.isEmpty()) {
-      Planner f = fallback;
+      Planner f = b.defaultModel;
       if (f == null) {
         throw new InvalidRequestException(
             "route '" + name + "' found " + (task == null ? "no task" : "the task '" + task + "'")

@@ -10,9 +10,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,9 +61,9 @@ final class CanaryRoute extends Route {
   }
 
   @Override
-  void bindTargets(Function<String, @Nullable Planner> resolve) {
-    stable = resolve.apply(canary.stable());
-    canaryTarget = resolve.apply(canary.canary());
+  void bindTargets(Bindings now) {
+    stable = now.resolve(canary.stable());
+    canaryTarget = now.resolve(canary.canary());
   }
 
   /** Returns the canary's share now, 0 to 100. */
@@ -92,7 +90,7 @@ final class CanaryRoute extends Route {
       hash = RendezvousHash.hash(key);
       toCanaryNow = RendezvousHash.bucket(hash) < p * 100;
     } else {
-      toCanaryNow = p >= 100 || p > 0 && ThreadLocalRandom.current().nextDouble() * 100 < p;
+      toCanaryNow = chance(p);
     }
     if (c == null) {
       toCanaryNow = false; // the canary is not registered now: everything to the stable side
@@ -108,7 +106,7 @@ final class CanaryRoute extends Route {
       routing = new Routing(name, Routing.Policy.CANARY, routing.reason() + " by the routing key's bucket", null, hash);
     }
     Plan inner = target.plan(request);
-    return inner.routed(SplitRoute.nested(routing, inner.routing()), toCanaryNow ? canaryRecorder : stableRecorder);
+    return inner.routed(nested(routing, inner.routing()), toCanaryNow ? canaryRecorder : stableRecorder);
   }
 
   /** Rolls the canary back when its numbers crossed a threshold; once. */

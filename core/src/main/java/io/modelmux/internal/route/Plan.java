@@ -3,11 +3,10 @@ package io.modelmux.internal.route;
 import io.modelmux.GenerateRequest;
 import io.modelmux.Routing;
 import io.modelmux.internal.registry.RegisteredModel;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the router decided for one request: the models to try, in order; how that was decided
+ * What the router decided for one request: the model to serve it; how that was decided
  * ({@link Routing}, for the response); who wants to hear the outcome (a canary's side); and a
  * shadow, when this request was sampled for one. Immutable. A plain model name's plan is made
  * once per registration and reused by every request (it is its own {@link Planner}), so that
@@ -20,13 +19,13 @@ public final class Plan implements Planner {
     void record(boolean failed, long nanos);
   }
 
-  private final List<RegisteredModel> targets;
+  private final RegisteredModel target;
   private final Routing routing;
   private final @Nullable Recorder recorder;
   private final @Nullable Shadowing shadow;
 
-  Plan(List<RegisteredModel> targets, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow) {
-    this.targets = targets;
+  Plan(RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow) {
+    this.target = target;
     this.routing = routing;
     this.recorder = recorder;
     this.shadow = shadow;
@@ -34,7 +33,7 @@ public final class Plan implements Planner {
 
   /** Returns the plan that sends every request to {@code model}. */
   static Plan direct(RegisteredModel model) {
-    return new Plan(List.of(model), Routing.model(model.ref), null, null);
+    return new Plan(model, Routing.model(model.ref), null, null);
   }
 
   @Override
@@ -42,9 +41,9 @@ public final class Plan implements Planner {
     return this;
   }
 
-  /** Returns the models to try, in order; never empty. */
-  public List<RegisteredModel> targets() {
-    return targets;
+  /** Returns the model to serve the request (route fallbacks, a later stage, will follow it). */
+  public RegisteredModel target() {
+    return target;
   }
 
   /** Returns how the plan was made. */
@@ -64,7 +63,7 @@ public final class Plan implements Planner {
     }
   }
 
-  /** Returns this plan decided by a route: its routing and recorder, with the same targets. */
+  /** Returns this plan decided by a route: its routing and recorder, with the same target. */
   Plan routed(Routing routing, @Nullable Recorder recorder) {
     Recorder inner = this.recorder;
     Recorder both =
@@ -72,11 +71,11 @@ public final class Plan implements Planner {
           inner.record(failed, nanos);
           recorder.record(failed, nanos);
         };
-    return new Plan(targets, routing, both, shadow);
+    return new Plan(target, routing, both, shadow);
   }
 
   /** Returns this plan with {@code shadow}. */
   Plan withShadow(Shadowing shadow) {
-    return new Plan(targets, routing, recorder, shadow);
+    return new Plan(target, routing, recorder, shadow);
   }
 }

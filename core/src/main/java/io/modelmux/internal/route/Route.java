@@ -3,12 +3,14 @@ package io.modelmux.internal.route;
 import io.modelmux.GenerateRequest;
 import io.modelmux.RouteConfig;
 import io.modelmux.RouteStatus;
+import io.modelmux.Routing;
 import io.modelmux.UnknownModelException;
+import io.modelmux.internal.registry.RegisteredModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,6 +20,28 @@ import org.jspecify.annotations.Nullable;
  * slots) lives as long as the route. Thread-safe.
  */
 abstract class Route implements Planner {
+  /**
+   * What the names lead to now, for binding: every name's planner, the registered models by
+   * tag, and the default model's plan (never a default route, which could lead back to an auto
+   * route). Immutable; one per rebuild of the router's snapshot.
+   */
+  static final class Bindings {
+    final Map<String, Planner> byName;
+    final Map<String, List<RegisteredModel>> byTag;
+    final @Nullable Planner defaultModel;
+
+    Bindings(Map<String, Planner> byName, Map<String, List<RegisteredModel>> byTag, @Nullable Planner defaultModel) {
+      this.byName = byName;
+      this.byTag = byTag;
+      this.defaultModel = defaultModel;
+    }
+
+    /** Returns what {@code name} leads to now, or null. */
+    @Nullable Planner resolve(String name) {
+      return byName.get(name);
+    }
+  }
+
   final RouteConfig config;
   final String name;
   private final @Nullable Shadowing shadowing;
@@ -46,14 +70,14 @@ abstract class Route implements Planner {
    * Binds the targets to what their names lead to now; a name that leads nowhere (a model
    * unregistered since) is left out until it is back.
    */
-  void bind(Function<String, @Nullable Planner> resolve) {
+  void bind(Bindings now) {
     if (shadowing != null) {
-      shadowing.bind(config.shadow().map(s -> resolve.apply(s.model())).orElse(null));
+      shadowing.bind(now.resolve(shadowing.targetName()));
     }
-    bindTargets(resolve);
+    bindTargets(now);
   }
 
-  abstract void bindTargets(Function<String, @Nullable Planner> resolve);
+  abstract void bindTargets(Bindings now);
 
   /** Returns the route's state now. */
   RouteStatus status(@Nullable String previous) {
@@ -66,6 +90,21 @@ abstract class Route implements Planner {
 
   RouteStatus.@Nullable CanaryStatus canaryStatus() {
     return null;
+  }
+
+  /** Returns true for {@code percent} percent of calls, at random. */
+  static boolean chance(double percent) {
+    return percent >= 100 || percent > 0 && ThreadLocalRandom.current().nextDouble() * 100 < percent;
+  }
+
+  /** Returns {@code outer}, naming the inner route's decision when the target was a route. */
+  static Routing nested(Routing outer, Routing inner) {
+    if (inner.route().isEmpty()) {
+      return outer;
+    }
+    return new Routing(
+        outer.route().orElse(null), outer.policy(), outer.reason() + "; then route " + inner,
+        inner.task().orElse(null), outer.keyHash().isPresent() ? outer.keyHash().getAsLong() : null);
   }
 
   UnknownModelException nothingBound(List<String> wanted) {

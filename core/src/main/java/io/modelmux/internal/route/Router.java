@@ -132,12 +132,13 @@ public final class Router {
           }
         }
       }
-      String cycle = cycle(byName);
+      List<String> cycle = RouteGraph.cycle(byName.values());
       if (cycle != null) {
-        throw new ConfigException("routes form a cycle: " + cycle + "; a route must not lead back to itself");
+        throw new ConfigException("routes form a cycle: " + String.join(" -> ", cycle) + "; a route must not lead back to itself");
       }
-      // a route whose config is unchanged keeps its object, and so its state (a canary's
-      // windows and verdict, a shadow's slots and counts); the new snapshot is published once
+      // a route given its own config object back (retarget passes the others' that way) keeps
+      // its state: a canary's windows and verdict, a shadow's slots and counts; the new
+      // snapshot is published once
       Map<String, Route> next = new LinkedHashMap<>();
       for (RouteConfig c : byName.values()) {
         Route old = routes.get(c.name());
@@ -159,47 +160,6 @@ public final class Router {
       default:
         return new SplitRoute(c);
     }
-  }
-
-  /** Returns a cycle among the routes, as "a -> b -> a", or null. */
-  private static @Nullable String cycle(Map<String, RouteConfig> routes) {
-    Map<String, Integer> state = new HashMap<>(); // 1: on the path, 2: done
-    for (String start : routes.keySet()) {
-      List<String> path = new ArrayList<>();
-      String found = visit(start, routes, state, path);
-      if (found != null) {
-        return found;
-      }
-    }
-    return null;
-  }
-
-  private static @Nullable String visit(String name, Map<String, RouteConfig> routes, Map<String, Integer> state, List<String> path) {
-    Integer s = state.get(name);
-    if (s != null && s == 2) {
-      return null;
-    }
-    if (s != null && s == 1) {
-      List<String> loop = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
-      loop.add(name);
-      return String.join(" -> ", loop);
-    }
-    state.put(name, 1);
-    path.add(name);
-    RouteConfig c = routes.get(name);
-    List<String> next = new ArrayList<>(c.targets());
-    c.shadow().ifPresent(sh -> next.add(sh.model()));
-    for (String t : next) {
-      if (routes.containsKey(t)) {
-        String found = visit(t, routes, state, path);
-        if (found != null) {
-          return found;
-        }
-      }
-    }
-    path.remove(path.size() - 1);
-    state.put(name, 2);
-    return null;
   }
 
   private static String known(ModelRegistry.Snapshot models, Set<String> routeNames) {
@@ -247,29 +207,28 @@ public final class Router {
    * @throws IllegalArgumentException if {@code name} is not a canary route
    */
   public void promote(String name) {
-    canary(name).promote();
+    CanaryRoute c = canary(name);
+    if (c == null) {
+      throw new IllegalArgumentException(
+          isRoute(name) ? "route '" + name + "' is not a canary route" : "no route '" + name + "'; routes: " + routeNames);
+    }
+    c.promote();
   }
 
   /** Sends all of canary route {@code name}'s traffic to the stable model; false if it is not a canary route. */
   public boolean rollbackCanary(String name) {
-    synchronized (lock) {
-      Route r = routes.get(name);
-      if (!(r instanceof CanaryRoute)) {
-        return false;
-      }
-      ((CanaryRoute) r).rollback();
-      return true;
+    CanaryRoute c = canary(name);
+    if (c == null) {
+      return false;
     }
+    c.rollback();
+    return true;
   }
 
-  private CanaryRoute canary(String name) {
+  private @Nullable CanaryRoute canary(String name) {
     synchronized (lock) {
       Route r = routes.get(name);
-      if (!(r instanceof CanaryRoute)) {
-        throw new IllegalArgumentException(
-            r == null ? "no route '" + name + "'; routes: " + routes.keySet() : "route '" + name + "' is not a canary route");
-      }
-      return (CanaryRoute) r;
+      return r instanceof CanaryRoute ? (CanaryRoute) r : null;
     }
   }
 
@@ -299,9 +258,7 @@ public final class Router {
       Map<String, Planner> byName = new HashMap<>();
       models.byName.forEach((name, model) -> byName.put(name, direct.computeIfAbsent(model, Plan::direct)));
       byName.putAll(routes);
-      Planner defaultPlanner = models.defaultName == null ? null : byName.get(models.defaultName);
-      // auto routes fall back to the default model, never to a default route: that could lead back to them
-      Planner defaultModel = models.defaultModel == null ? null : direct.get(models.defaultModel);
+      Map<String, Planner> names = Map.copyOf(byName);
       Map<String, List<RegisteredModel>> byTag = new HashMap<>();
       for (RegisteredModel m : models.models) {
         for (String tag : m.spec.tags()) {
@@ -309,13 +266,12 @@ public final class Router {
         }
       }
       byTag.replaceAll((tag, list) -> List.copyOf(list));
+      Route.Bindings now =
+          new Route.Bindings(names, Map.copyOf(byTag), models.defaultModel == null ? null : direct.get(models.defaultModel));
       for (Route r : routes.values()) {
-        r.bind(byName::get);
-        if (r instanceof AutoRoute) {
-          ((AutoRoute) r).models(Map.copyOf(byTag), defaultModel);
-        }
+        r.bind(now);
       }
-      snapshot = new Snapshot(Map.copyOf(byName), defaultPlanner);
+      snapshot = new Snapshot(names, models.defaultName == null ? null : names.get(models.defaultName));
     }
   }
 }

@@ -3,7 +3,6 @@ package io.modelmux.internal.route;
 import io.modelmux.RouteConfig;
 import io.modelmux.RouteStatus;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -48,8 +47,7 @@ public final class Shadowing {
 
   /** Returns whether this request is copied. */
   boolean sample() {
-    double p = config.percent();
-    return p >= 100 || p > 0 && ThreadLocalRandom.current().nextDouble() * 100 < p;
+    return Route.chance(config.percent());
   }
 
   /** Takes a slot for one copy; false (and counted as dropped) when the cap is reached. */

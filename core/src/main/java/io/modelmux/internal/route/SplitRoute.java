@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,13 +64,13 @@ final class SplitRoute extends Route {
   }
 
   @Override
-  void bindTargets(Function<String, @Nullable Planner> resolve) {
+  void bindTargets(Bindings now) {
     List<String> names = new ArrayList<>();
     List<Planner> planners = new ArrayList<>();
     List<Integer> weights = new ArrayList<>();
     config.split().forEach(
         (target, weight) -> {
-          Planner p = resolve.apply(target);
+          Planner p = now.resolve(target);
           if (p != null) {
             names.add(target);
             planners.add(p);
@@ -107,16 +106,6 @@ final class SplitRoute extends Route {
     }
     Plan inner = b.planners[i].plan(request);
     return inner.routed(nested(routing, inner.routing()), null);
-  }
-
-  /** Returns {@code outer}, naming the inner route's decision when the target was a route. */
-  static Routing nested(Routing outer, Routing inner) {
-    if (inner.route().isEmpty()) {
-      return outer;
-    }
-    return new Routing(
-        outer.route().orElse(null), outer.policy(), outer.reason() + "; then route " + inner,
-        inner.task().orElse(null), outer.keyHash().isPresent() ? outer.keyHash().getAsLong() : null);
   }
 
   @Override

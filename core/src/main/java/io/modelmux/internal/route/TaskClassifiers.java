@@ -1,10 +1,9 @@
 package io.modelmux.internal.route;
 
+import io.modelmux.internal.ServiceProviders;
 import io.modelmux.spi.TaskClassifier;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,24 +26,10 @@ public final class TaskClassifiers {
    * skipped.
    */
   public static TaskClassifier discover() {
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    if (loader == null) {
-      loader = TaskClassifiers.class.getClassLoader();
-    }
-    List<TaskClassifier> found = new ArrayList<>();
-    Iterator<TaskClassifier> it = ServiceLoader.load(TaskClassifier.class, loader).iterator();
-    int failures = 0;
-    while (failures < 16) {
-      try {
-        if (!it.hasNext()) {
-          break;
-        }
-        found.add(it.next());
-      } catch (ServiceConfigurationError e) {
-        failures++;
-        log.warn("a task classifier could not be loaded and is skipped: {}", e.getMessage());
-      }
-    }
+    List<TaskClassifier> found =
+        ServiceProviders.load(
+            TaskClassifier.class, ServiceProviders.contextLoader(TaskClassifiers.class),
+            e -> log.warn("a task classifier could not be loaded and is skipped: {}", e.getMessage(), e));
     if (found.isEmpty()) {
       return ruleBased();
     }

@@ -7,25 +7,26 @@ import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
+import io.modelmux.Routing;
+import io.modelmux.ShadowResult;
 import io.modelmux.UnknownModelException;
 import io.modelmux.internal.memory.Lease;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.registry.RegisteredModel;
-import io.modelmux.Routing;
-import io.modelmux.ShadowResult;
 import io.modelmux.internal.route.Plan;
 import io.modelmux.internal.route.Planner;
 import io.modelmux.internal.route.RouteEvents;
 import io.modelmux.internal.route.Router;
 import io.modelmux.internal.route.Shadowing;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.MessageText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -35,8 +36,7 @@ import org.jspecify.annotations.Nullable;
  * through {@link #serve}, whose body reads like the architecture:
  *
  * <pre>
- * plan → (cache: a later stage) → for each target: lease → (guard: a later stage) → adapter
- *      → record → release
+ * plan → (cache: a later stage) → lease → (guard: a later stage) → adapter → record → release
  * </pre>
  *
  * <p>A stream differs only in its sink: the adapter writes pieces to the {@link StreamSession},
@@ -196,7 +196,7 @@ public final class RequestPath {
       if (target == null) {
         throw new UnknownModelException(
             "the shadow '" + shadow.targetName() + "' of route '" + shadow.route() + "' is not registered now",
-            shadow.targetName(), java.util.List.of(), null);
+            shadow.targetName(), List.of(), null);
       }
       GenerateResponse r = serve(request, null, target);
       failed = false;
@@ -226,7 +226,7 @@ public final class RequestPath {
         checkOpen(); // close() empties the registry: a request racing it fails as closed
         throw e;
       }
-      RegisteredModel model = plan.targets().get(0);
+      RegisteredModel model = plan.target();
       Lease lease;
       try {
         lease = model.residency.isDraining() ? null : leaseOrWait(model, request);

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -821,6 +822,21 @@ class ConfigReaderTest {
         .isEqualTo("models.yaml:6:30: routes[0].auto.prefer: must be latency, price or priority; found 'speed'");
     assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: r, canary: {stable: m@1, canary: m@2, percent: 5, windw: 5m}}\n").getMessage())
         .contains("unknown key 'windw'; did you mean 'window'?");
+  }
+
+  @Test
+  @Timeout(30) // a search that walks every path would take 2^40 steps here
+  void should_name_a_cycle_at_its_first_route_and_check_a_deep_diamond_of_routes_at_once() {
+    assertThat(errorOf(TWO_VERSIONS + "routes:\n  - {name: x, target: a}\n  - {name: a, target: b}\n  - {name: b, split: {a: 1, m@1: 1}}\n").getMessage())
+        .isEqualTo("models.yaml:7:12: routes: routes form a cycle: a -> b -> a; a route must not lead back to itself");
+    StringBuilder yaml = new StringBuilder(TWO_VERSIONS + "routes:\n");
+    for (int layer = 0; layer < 40; layer++) {
+      for (String side : List.of("l", "r")) {
+        yaml.append("  - {name: ").append(side).append(layer)
+            .append(layer == 39 ? ", target: m@1}\n" : ", split: {l" + (layer + 1) + ": 1, r" + (layer + 1) + ": 1}}\n");
+      }
+    }
+    assertThat(parse(yaml.toString()).routes()).hasSize(80);
   }
 
   @Test
