@@ -107,7 +107,12 @@ public final class RequestPath {
    * @return the lease; close it
    */
   public Lease lease(GenerateRequest request) {
-    return lease(request, null, Counting.NONE).lease;
+    checkOpen();
+    Lease lease;
+    do {
+      lease = leaseTarget(plan(request, null), request, Counting.NONE);
+    } while (lease == null);
+    return lease;
   }
 
   /** How a request counts on the model that serves it. */
@@ -129,12 +134,17 @@ public final class RequestPath {
       session.start(start);
     }
     Counting counting = shadow == null ? Counting.REQUEST : Counting.SHADOW;
-    Leased leased = lease(request, shadow, counting); // plan → lease
-    Plan plan = leased.plan;
+    checkOpen();
+    Plan plan;
+    Lease leased;
+    do { // plan → lease
+      plan = plan(request, shadow);
+      leased = leaseTarget(plan, request, counting);
+    } while (leased == null);
     if (plan.shadow() != null && shadow == null) {
       copyToShadow(plan.shadow(), request); // off the caller's path
     }
-    try (Lease lease = leased.lease) {
+    try (Lease lease = leased) {
       RegisteredModel model = lease.model();
       count(model, counting, false);
       try {
@@ -212,45 +222,33 @@ public final class RequestPath {
     }
   }
 
-  /**
-   * Plans {@code request} and leases the plan's target. A target that began draining after it
-   * was planned is planned again: it left the registry before draining began.
-   */
-  private Leased lease(GenerateRequest request, @Nullable Planner planner, Counting counting) {
-    checkOpen();
-    for (; ; ) {
-      Plan plan;
-      try {
-        plan = planner == null ? router.plan(request) : planner.plan(request);
-      } catch (UnknownModelException | InvalidRequestException e) {
-        checkOpen(); // close() empties the registry: a request racing it fails as closed
-        throw e;
-      }
-      RegisteredModel model = plan.target();
-      Lease lease;
-      try {
-        lease = model.residency.isDraining() ? null : leaseOrWait(model, request);
-      } catch (ModelMuxException e) {
-        checkOpen();
-        count(model, counting, false); // a request that could not even get its model still counts
-        count(model, counting, true);
-        throw e;
-      }
-      if (lease != null) {
-        return new Leased(plan, lease);
-      }
-      Thread.onSpinWait();
+  /** Plans {@code request} with {@code planner}, or with the router when it is null. */
+  private Plan plan(GenerateRequest request, @Nullable Planner planner) {
+    try {
+      return planner == null ? router.plan(request) : planner.plan(request);
+    } catch (UnknownModelException | InvalidRequestException e) {
+      checkOpen(); // close() empties the registry: a request racing it fails as closed
+      throw e;
     }
   }
 
-  /** A plan and the lease on its target. */
-  private static final class Leased {
-    final Plan plan;
-    final Lease lease;
-
-    Leased(Plan plan, Lease lease) {
-      this.plan = plan;
-      this.lease = lease;
+  /**
+   * Leases the plan's target; returns null when the target began draining after it was planned,
+   * and the caller plans again (the model left the registry before draining began).
+   */
+  private @Nullable Lease leaseTarget(Plan plan, GenerateRequest request, Counting counting) {
+    RegisteredModel model = plan.target();
+    try {
+      Lease lease = model.residency.isDraining() ? null : leaseOrWait(model, request);
+      if (lease == null) {
+        Thread.onSpinWait();
+      }
+      return lease;
+    } catch (ModelMuxException e) {
+      checkOpen();
+      count(model, counting, false); // a request that could not even get its model still counts
+      count(model, counting, true);
+      throw e;
     }
   }
 
