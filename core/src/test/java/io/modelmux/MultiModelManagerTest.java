@@ -425,10 +425,12 @@ class MultiModelManagerTest {
             () -> manager.generate(request), () -> manager.stream(request), () -> manager.stream(request, new StreamingTest.Recorder()),
             () -> manager.resolve("m"), () -> manager.unpin("m"), () -> manager.pin("m"), () -> manager.load("m"),
             () -> manager.unload("m"), () -> manager.unregister("m"), () -> manager.alias("a", "m"),
-            () -> manager.removeAlias("a"), () -> manager.model("m"), () -> manager.pools(), () -> manager.factories())) {
+            () -> manager.removeAlias("a"), () -> manager.model("m"), () -> manager.pools(), () -> manager.factories(),
+            () -> manager.promote("r"), () -> manager.routes())) {
       assertThatThrownBy(call::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
-    for (CompletableFuture<?> f : List.of(manager.generateAsync(request), manager.preload("m"))) {
+    for (CompletableFuture<?> f :
+        List.of(manager.generateAsync(request), manager.preload("m"), manager.switchTarget("a", "m"), manager.rollback("a"))) {
       assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
     }
   }

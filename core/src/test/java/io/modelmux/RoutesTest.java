@@ -274,16 +274,16 @@ class RoutesTest {
   // ---- zero-downtime switch -------------------------------------------------------------------
 
   @Test
-  void should_switch_and_roll_back_under_8_threads_without_a_failed_request() throws Exception {
+  void should_switch_and_roll_back_under_16_threads_without_a_failed_request() throws Exception {
     manager =
         builder().model(echo("m", "1")).model(ModelSpec.builder("m", "echo").version("2").option("load_delay", "200ms").build())
             .alias("prod", "m@1").route(RouteConfig.builder("chat").target("m@1").build()).build();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
     AtomicBoolean stop = new AtomicBoolean();
     Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
     Map<String, Map<ModelRef, AtomicLong>> served = new ConcurrentHashMap<>();
-    CountDownLatch started = new CountDownLatch(8);
-    for (int t = 0; t < 8; t++) {
+    CountDownLatch started = new CountDownLatch(16);
+    for (int t = 0; t < 16; t++) {
       String name = t % 2 == 0 ? "prod" : "chat";
       pool.execute(() -> {
         started.countDown();
@@ -322,6 +322,19 @@ class RoutesTest {
     assertThat(manager.generate(GenerateRequest.of("chat", "hi")).model()).isEqualTo(new ModelRef("m", "1"));
     assertThat(events).extracting(RouteEvent::type).containsOnly(RouteEvent.Type.SWITCHED).hasSize(4);
     assertThat(manager.routes().get(0).previous()).isEqualTo("m@2");
+  }
+
+  @Test
+  void should_fail_a_switch_waiting_for_its_load_when_the_manager_closes() throws Exception {
+    manager =
+        builder().model(echo("m", "1")).model(ModelSpec.builder("m", "echo").version("2").option("load_delay", "500ms").build())
+            .route(RouteConfig.builder("chat").target("m@1").build()).build();
+    CompletableFuture<Void> switching = manager.switchTarget("chat", "m@2");
+
+    manager.close();
+
+    assertThat(switching).failsWithin(Duration.ofSeconds(10));
+    assertThat(events).noneMatch(e -> e.type() == RouteEvent.Type.SWITCHED);
   }
 
   @Test
