@@ -3,23 +3,26 @@ package io.modelmux.internal.observe;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Outcomes (success or failure, and latency) over a sliding time window, for judging a canary:
  * the window is cut into {@value #BUCKETS} buckets of equal length, each counting requests,
  * failures and latencies in logarithmic bins (about 19 % wide, from 1 ms to about 2 hours), so
  * that the error rate and the 95th percentile cost a few hundred additions to read. Recording is
- * lock-free. Time comes from the given clock, so tests control it. Thread-safe; a bucket being
- * reset while another thread records into it may lose that one outcome.
+ * lock-free and loses nothing: a bucket is never cleared in place, a new lap of the window swaps
+ * in a fresh one (one allocation per bucket length), so a recording can only miss an old lap's
+ * bucket, whose outcomes have left the window anyway. Time comes from the given clock, so tests
+ * control it. Thread-safe.
  */
 public final class OutcomeWindow {
   static final int BUCKETS = 10;
   static final int BINS = 72; // 2^(1/4) apart from 1 ms: bin 71 is about 2 hours
-  private static final int STRIDE = BINS + 3; // [epoch, requests, failures, bins...]
+  private static final int STRIDE = BINS + 2; // [requests, failures, bins...]
 
   private final Clock clock;
   private final long bucketMillis;
-  private final AtomicLongArray cells = new AtomicLongArray(BUCKETS * STRIDE);
+  private final AtomicReferenceArray<Bucket> buckets = new AtomicReferenceArray<>(BUCKETS);
 
   /**
    * @param window how far back outcomes count; positive
@@ -28,26 +31,28 @@ public final class OutcomeWindow {
   public OutcomeWindow(Duration window, Clock clock) {
     this.clock = clock;
     this.bucketMillis = Math.max(1, window.toMillis() / BUCKETS);
-    for (int b = 0; b < BUCKETS; b++) {
-      cells.set(b * STRIDE, -1);
-    }
   }
 
   /** Records one outcome. */
   public void record(boolean failed, long nanos) {
     long epoch = clock.millis() / bucketMillis;
-    int base = (int) (epoch % BUCKETS) * STRIDE;
-    long seen = cells.get(base);
-    if (seen != epoch && cells.compareAndSet(base, seen, epoch)) {
-      for (int i = 1; i < STRIDE; i++) {
-        cells.set(base + i, 0);
+    int slot = (int) (epoch % BUCKETS);
+    Bucket bucket = buckets.get(slot);
+    while (bucket == null || bucket.epoch < epoch) {
+      Bucket fresh = new Bucket(epoch);
+      if (buckets.compareAndSet(slot, bucket, fresh)) {
+        bucket = fresh;
+      } else {
+        bucket = buckets.get(slot); // another thread swapped first: use its bucket
       }
     }
-    cells.incrementAndGet(base + 1);
+    // a bucket of a later lap means this thread read the clock just before it turned: the
+    // outcome counts in the later bucket rather than being dropped
+    bucket.cells.incrementAndGet(0);
     if (failed) {
-      cells.incrementAndGet(base + 2);
+      bucket.cells.incrementAndGet(1);
     }
-    cells.incrementAndGet(base + 3 + bin(nanos));
+    bucket.cells.incrementAndGet(2 + bin(nanos));
   }
 
   /** Returns the outcomes of the window now: requests, error rate and p95 latency. */
@@ -57,18 +62,27 @@ public final class OutcomeWindow {
     long failures = 0;
     long[] bins = new long[BINS];
     for (int b = 0; b < BUCKETS; b++) {
-      int base = b * STRIDE;
-      long epoch = cells.get(base);
-      if (epoch < 0 || now - epoch >= BUCKETS) {
+      Bucket bucket = buckets.get(b);
+      if (bucket == null || now - bucket.epoch >= BUCKETS) {
         continue; // empty, or older than the window
       }
-      requests += cells.get(base + 1);
-      failures += cells.get(base + 2);
+      requests += bucket.cells.get(0);
+      failures += bucket.cells.get(1);
       for (int i = 0; i < BINS; i++) {
-        bins[i] += cells.get(base + 3 + i);
+        bins[i] += bucket.cells.get(2 + i);
       }
     }
     return new Stats(requests, failures, percentile(bins, requests, 0.95));
+  }
+
+  /** One bucket length's counts; its epoch never changes. */
+  private static final class Bucket {
+    final long epoch;
+    final AtomicLongArray cells = new AtomicLongArray(STRIDE);
+
+    Bucket(long epoch) {
+      this.epoch = epoch;
+    }
   }
 
   /** One window's numbers. */

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -97,5 +98,38 @@ class OutcomeWindowTest {
     OutcomeWindow.Stats s = window.stats();
     assertThat(s.requests()).isEqualTo(160_000);
     assertThat(s.failures()).isEqualTo(40_000);
+  }
+
+  @Test
+  void should_lose_nothing_when_16_threads_open_a_new_bucket_at_once() throws Exception {
+    // the moment a bucket is first used (or reused a lap later) is where outcomes could be
+    // erased: race it many times, each round on a fresh bucket
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    CyclicBarrier start = new CyclicBarrier(17);
+    CyclicBarrier end = new CyclicBarrier(17);
+    OutcomeWindow shared = new OutcomeWindow(Duration.ofSeconds(10), clock);
+    int rounds = 500;
+    try {
+      for (int t = 0; t < 16; t++) {
+        pool.submit(() -> {
+          for (int r = 0; r < rounds; r++) {
+            start.await();
+            for (int i = 0; i < 5; i++) {
+              shared.record(false, MS);
+            }
+            end.await();
+          }
+          return null;
+        });
+      }
+      for (int r = 0; r < rounds; r++) {
+        start.await(30, TimeUnit.SECONDS);
+        end.await(30, TimeUnit.SECONDS);
+        assertThat(shared.stats().requests()).as("round %d", r).isEqualTo(80);
+        clock.advance(Duration.ofSeconds(10)); // the next round reuses the same bucket a lap on
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
