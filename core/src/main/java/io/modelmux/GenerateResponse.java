@@ -1,6 +1,7 @@
 package io.modelmux;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,7 @@ public final class GenerateResponse {
   private final @Nullable Duration timeToFirstToken;
   private final boolean cached;
   private final Routing routing;
+  private final @Nullable List<Attempt> attempts; // null: one attempt, which succeeded
 
   private GenerateResponse(Builder b) {
     this.text = b.text;
@@ -31,6 +33,7 @@ public final class GenerateResponse {
     this.timeToFirstToken = b.timeToFirstToken;
     this.cached = b.cached;
     this.routing = b.routing != null ? b.routing : Routing.model(b.model);
+    this.attempts = b.attempts;
   }
 
   /**
@@ -54,12 +57,22 @@ public final class GenerateResponse {
     b.timeToFirstToken = timeToFirstToken;
     b.cached = cached;
     b.routing = routing;
+    b.attempts = attempts;
     return b;
   }
 
   /** Returns how the request was routed to {@link #model()}: the route, policy and reason. */
   public Routing routing() {
     return routing;
+  }
+
+  /**
+   * Returns the attempts made for this response, in order: the last is the one that served it;
+   * earlier ones failed, or skipped a model whose circuit was open or whose queue was full
+   * (retries, then a route's fallbacks). A response served at the first try has one attempt.
+   */
+  public List<Attempt> attempts() {
+    return attempts != null ? attempts : List.of(new Attempt(model, Attempt.Outcome.SUCCEEDED, null, latency));
   }
 
   /** Returns the generated text. Never null. */
@@ -134,6 +147,7 @@ public final class GenerateResponse {
     private @Nullable Duration timeToFirstToken;
     private boolean cached;
     private @Nullable Routing routing;
+    private @Nullable List<Attempt> attempts;
 
     private Builder(ModelRef model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -192,6 +206,19 @@ public final class GenerateResponse {
     /** Sets how the request was routed; not null. Unset: the request named the model. */
     public Builder routing(Routing routing) {
       this.routing = Objects.requireNonNull(routing, "routing");
+      return this;
+    }
+
+    /**
+     * Sets the attempts made, the last being the one that served; by default one, which
+     * succeeded in the response's latency.
+     */
+    public Builder attempts(List<Attempt> attempts) {
+      List<Attempt> copy = List.copyOf(Objects.requireNonNull(attempts, "attempts"));
+      if (copy.isEmpty()) {
+        throw new IllegalArgumentException("attempts must not be empty: the last one served the response");
+      }
+      this.attempts = copy;
       return this;
     }
 

@@ -26,6 +26,7 @@ public final class ModelStatus {
   private final Set<String> tags;
   private final RequestStats requestStats;
   private final MemoryStats memoryStats;
+  private final GuardStats guardStats;
 
   private ModelStatus(Builder b) {
     this.ref = b.ref;
@@ -37,6 +38,7 @@ public final class ModelStatus {
     this.tags = Set.copyOf(b.tags);
     this.requestStats = b.requestStats;
     this.memoryStats = b.memoryStats;
+    this.guardStats = b.guardStats;
   }
 
   /**
@@ -90,6 +92,16 @@ public final class ModelStatus {
   /** Returns what the model holds in memory. */
   public MemoryStats memoryStats() {
     return memoryStats;
+  }
+
+  /** Returns how the model's guard stands: circuit breaker, concurrency limit, retries. */
+  public GuardStats guardStats() {
+    return guardStats;
+  }
+
+  /** Returns the circuit breaker's state ({@link GuardStats#circuit()}). */
+  public GuardStats.CircuitState circuit() {
+    return guardStats.circuit();
   }
 
   // ---- shortcuts to the statistics --------------------------------------------------------
@@ -159,7 +171,8 @@ public final class ModelStatus {
     return ref + " [" + type + ", " + state + ", " + tier() + (pinned() ? ", pinned" : "") + (defaultModel ? ", default" : "")
         + (aliases.isEmpty() ? "" : ", aliases=" + aliases) + ", inFlight=" + inFlight()
         + ", requests=" + requests() + ", failures=" + failures() + ", bytes=" + bytes()
-        + (pools().isEmpty() ? "" : ", pools=" + pools()) + ", loads=" + loads() + ", evictions=" + evictions() + "]";
+        + (pools().isEmpty() ? "" : ", pools=" + pools()) + ", loads=" + loads() + ", evictions=" + evictions()
+        + (circuit() == GuardStats.CircuitState.DISABLED ? "" : ", circuit=" + circuit()) + "]";
   }
 
   /** Builds a {@link ModelStatus}; each setter checks its argument at once. Not thread-safe. */
@@ -173,6 +186,7 @@ public final class ModelStatus {
     private Set<String> tags = Set.of();
     private RequestStats requestStats = RequestStats.empty();
     private MemoryStats memoryStats = MemoryStats.builder().build();
+    private GuardStats guardStats = GuardStats.empty();
 
     private Builder(ModelRef ref, String type) {
       this.ref = Objects.requireNonNull(ref, "ref");
@@ -218,6 +232,12 @@ public final class ModelStatus {
     /** Sets what the model holds; not null. */
     public Builder memoryStats(MemoryStats memoryStats) {
       this.memoryStats = Objects.requireNonNull(memoryStats, "memoryStats");
+      return this;
+    }
+
+    /** Sets how the guard stands; not null. */
+    public Builder guardStats(GuardStats guardStats) {
+      this.guardStats = Objects.requireNonNull(guardStats, "guardStats");
       return this;
     }
 

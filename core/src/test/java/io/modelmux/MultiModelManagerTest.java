@@ -345,8 +345,8 @@ class MultiModelManagerTest {
   }
 
   @Test
-  void should_pass_backend_errors_through_typed() {
-    manager = builder().model(echo("m", "1")).build();
+  void should_pass_backend_errors_through_typed_after_the_retries() {
+    manager = builder().model(echo("m", "1").toBuilder().retry(RetryPolicy.builder().backoff(Duration.ofMillis(1)).build()).build()).build();
 
     assertThatThrownBy(() -> manager.generate(GenerateRequest.of("m", "FAIL")))
         .isInstanceOfSatisfying(
@@ -354,8 +354,10 @@ class MultiModelManagerTest {
             e -> {
               assertThat(e.isRetryable()).isTrue();
               assertThat(e.statusCode()).hasValue(503);
+              assertThat(e.getSuppressed()).as("the two failures before it").hasSize(2).allSatisfy(s -> assertThat(s).isInstanceOf(BackendException.class));
             });
-    assertThat(manager.model("m").get().failures()).isEqualTo(1);
+    assertThat(manager.model("m").get().failures()).as("three attempts: the default retry policy").isEqualTo(3);
+    assertThat(manager.model("m").get().guardStats().retries()).isEqualTo(2);
   }
 
   @Test

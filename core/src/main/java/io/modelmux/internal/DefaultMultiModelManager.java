@@ -46,6 +46,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -76,6 +77,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final Clock clock;
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch closing = new CountDownLatch(1); // ends requests' waits between attempts
   private final MemoryScheduler scheduler;
   private final RequestPath path;
 
@@ -98,7 +100,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       this.executor = Executors.newCachedThreadPool(daemonThreads());
       this.ownsExecutor = true;
     }
-    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents);
+    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing);
   }
 
   /**
@@ -150,26 +152,12 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     if (settings.cache() != null) {
       log.warn("the cache section is not live yet: responses are not cached (a later release caches them)");
     }
-    List<String> limited = new ArrayList<>();
     List<String> priced = new ArrayList<>();
     for (ModelSpec spec : settings.models()) {
-      spec.maxConcurrency().ifPresent(n -> limited.add(spec.ref().toString()));
       spec.prices().ifPresent(p -> priced.add(spec.ref().toString()));
-    }
-    if (!limited.isEmpty()) {
-      log.warn("max_concurrency is not live yet: it does not limit {} (a later release enforces it)", String.join(", ", limited));
     }
     if (!priced.isEmpty() && !router.usesPrices()) {
       log.warn("price is not live yet: no cost is counted for {}; only auto routes that prefer price read it", String.join(", ", priced));
-    }
-    List<String> withFallbacks = new ArrayList<>();
-    for (RouteConfig r : settings.routes()) {
-      if (!r.fallbacks().isEmpty()) {
-        withFallbacks.add(r.name());
-      }
-    }
-    if (!withFallbacks.isEmpty()) {
-      log.warn("route fallbacks are not live yet: route(s) {} do not fail over (a later release does)", String.join(", ", withFallbacks));
     }
   }
 
@@ -258,7 +246,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     Objects.requireNonNull(spec, "spec");
     checkOpen();
     ModelAdapter adapter = factories.create(spec);
-    RegisteredModel model = new RegisteredModel(spec, adapter, sequence.incrementAndGet());
+    RegisteredModel model = new RegisteredModel(spec, adapter, sequence.incrementAndGet(), clock);
     try {
       registry.add(model);
     } catch (RuntimeException e) {
@@ -444,6 +432,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
                 .shadow(m.shadowRequests.sum(), m.shadowFailures.sum())
                 .lastUsed(last < 0 ? null : Instant.ofEpochMilli(last))
                 .build())
+        .guardStats(m.guard.stats())
         .memoryStats(
             MemoryStats.builder()
                 .bytes(f.totalBytes(), f.isMeasured())
@@ -551,6 +540,10 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    closing.countDown();
+    for (RegisteredModel m : registry.snapshot().models) {
+      m.guard.close(); // requests queued for a slot fail as closed
     }
     for (RegisteredModel m : registry.snapshot().models) {
       try {

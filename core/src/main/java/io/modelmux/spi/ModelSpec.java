@@ -1,8 +1,10 @@
 package io.modelmux.spi;
 
+import io.modelmux.BreakerPolicy;
 import io.modelmux.ConfigException;
 import io.modelmux.ConfigLocation;
 import io.modelmux.ModelRef;
+import io.modelmux.RetryPolicy;
 import io.modelmux.internal.config.Quantities;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +42,8 @@ public final class ModelSpec {
   /** The version a spec gets when none is given. */
   public static final String DEFAULT_VERSION = "latest";
 
+  private static final int DEFAULT_QUEUE_PER_SLOT = 4;
+  private static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
   /** The keys every model has (models.yaml's common keys), and the builder method that sets each. */
@@ -54,6 +58,10 @@ public final class ModelSpec {
           Map.entry("pinned", ".pinned(...)"),
           Map.entry("priority", ".priority(...)"),
           Map.entry("max_concurrency", ".maxConcurrency(...)"),
+          Map.entry("max_queue", ".maxQueue(...)"),
+          Map.entry("queue_timeout", ".queueTimeout(...)"),
+          Map.entry("retry", ".retry(...)"),
+          Map.entry("circuit_breaker", ".circuitBreaker(...)"),
           Map.entry("price", ".prices(...)"),
           Map.entry("keep_alive", ".keepAlive(...)"));
 
@@ -66,6 +74,10 @@ public final class ModelSpec {
   private final boolean pinned;
   private final int priority;
   private final int maxConcurrency;
+  private final int maxQueue;
+  private final Duration queueTimeout;
+  private final RetryPolicy retry;
+  private final BreakerPolicy circuitBreaker;
   private final @Nullable Prices prices;
   private final Set<String> tags;
   private final @Nullable Duration keepAlive;
@@ -83,6 +95,10 @@ public final class ModelSpec {
     this.pinned = b.pinned;
     this.priority = b.priority;
     this.maxConcurrency = b.maxConcurrency;
+    this.maxQueue = b.maxQueue >= 0 ? b.maxQueue : DEFAULT_QUEUE_PER_SLOT * b.maxConcurrency;
+    this.queueTimeout = b.queueTimeout != null ? b.queueTimeout : DEFAULT_QUEUE_TIMEOUT;
+    this.retry = b.retry;
+    this.circuitBreaker = b.circuitBreaker;
     this.prices = b.prices;
     this.tags = Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
     this.keepAlive = b.keepAlive;
@@ -113,6 +129,10 @@ public final class ModelSpec {
     b.pinned = pinned;
     b.priority = priority;
     b.maxConcurrency = maxConcurrency;
+    b.maxQueue = maxConcurrency > 0 ? maxQueue : -1;
+    b.queueTimeout = maxConcurrency > 0 ? queueTimeout : null;
+    b.retry = retry;
+    b.circuitBreaker = circuitBreaker;
     b.prices = prices;
     b.tags.addAll(tags);
     b.keepAlive = keepAlive;
@@ -169,6 +189,32 @@ public final class ModelSpec {
   /** Returns the most requests the model may serve at once, if limited. */
   public OptionalInt maxConcurrency() {
     return maxConcurrency <= 0 ? OptionalInt.empty() : OptionalInt.of(maxConcurrency);
+  }
+
+  /**
+   * Returns how many requests may wait for a slot when {@link #maxConcurrency()} are running (by
+   * default 4 per slot; 0 turns requests away at once); 0 for a model without a limit.
+   */
+  public int maxQueue() {
+    return maxQueue;
+  }
+
+  /**
+   * Returns the longest a request waits for a slot before it fails as overloaded (or moves to a
+   * route's fallback); 30 s by default. A request's deadline cuts the wait shorter.
+   */
+  public Duration queueTimeout() {
+    return queueTimeout;
+  }
+
+  /** Returns how requests are retried on this model ({@link RetryPolicy#defaults()} unless set). */
+  public RetryPolicy retry() {
+    return retry;
+  }
+
+  /** Returns the model's circuit breaker ({@link BreakerPolicy#defaults()} unless set). */
+  public BreakerPolicy circuitBreaker() {
+    return circuitBreaker;
   }
 
   /** Returns the model's prices, if given. */
@@ -561,6 +607,10 @@ public final class ModelSpec {
     private boolean pinned;
     private int priority;
     private int maxConcurrency;
+    private int maxQueue = -1;
+    private @Nullable Duration queueTimeout;
+    private RetryPolicy retry = RetryPolicy.defaults();
+    private BreakerPolicy circuitBreaker = BreakerPolicy.defaults();
     private @Nullable Prices prices;
     private final Set<String> tags = new LinkedHashSet<>();
     private @Nullable Duration keepAlive;
@@ -677,6 +727,42 @@ public final class ModelSpec {
       return this;
     }
 
+    /**
+     * Sets how many requests may wait for a slot when {@link #maxConcurrency(int)} are running;
+     * at least 0 (0: turn them away at once). Needs a concurrency limit.
+     */
+    public Builder maxQueue(int maxQueue) {
+      if (maxQueue < 0) {
+        throw new IllegalArgumentException("maxQueue must be at least 0, got " + maxQueue);
+      }
+      this.maxQueue = maxQueue;
+      return this;
+    }
+
+    /**
+     * Sets the longest a request waits for a slot; positive. Needs a concurrency limit.
+     */
+    public Builder queueTimeout(Duration queueTimeout) {
+      Objects.requireNonNull(queueTimeout, "queueTimeout");
+      if (queueTimeout.isNegative() || queueTimeout.isZero()) {
+        throw new IllegalArgumentException("queueTimeout must be positive, got " + queueTimeout);
+      }
+      this.queueTimeout = queueTimeout;
+      return this;
+    }
+
+    /** Sets how requests are retried on this model; not null ({@link RetryPolicy#none()}: never). */
+    public Builder retry(RetryPolicy retry) {
+      this.retry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    /** Sets the model's circuit breaker; not null ({@link BreakerPolicy#disabled()}: none). */
+    public Builder circuitBreaker(BreakerPolicy circuitBreaker) {
+      this.circuitBreaker = Objects.requireNonNull(circuitBreaker, "circuitBreaker");
+      return this;
+    }
+
     /** Sets the prices; not null. */
     public Builder prices(Prices prices) {
       this.prices = Objects.requireNonNull(prices, "prices");
@@ -722,8 +808,17 @@ public final class ModelSpec {
       return this;
     }
 
-    /** Returns the spec. */
+    /**
+     * Returns the spec.
+     *
+     * @throws IllegalArgumentException if a queue is set without a concurrency limit
+     */
     public ModelSpec build() {
+      if (maxConcurrency <= 0 && (maxQueue >= 0 || queueTimeout != null)) {
+        throw new IllegalArgumentException(
+            "model '" + id + "' sets " + (maxQueue >= 0 ? "maxQueue" : "queueTimeout")
+                + " without maxConcurrency: a queue is for requests waiting on a concurrency limit; set maxConcurrency too");
+      }
       return new ModelSpec(this);
     }
   }

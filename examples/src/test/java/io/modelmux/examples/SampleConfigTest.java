@@ -39,7 +39,12 @@ class SampleConfigTest {
     assertThat(config.routes().get(0).split())
         .containsExactly(Map.entry("tiny-lm@1", 90), Map.entry("tiny-lm@2", 10));
     assertThat(config.routes().get(2).shadow()).isPresent();
-    assertThat(config.routes()).allSatisfy(r -> assertThat(r.fallbacks()).as("fallbacks are not live yet").isEmpty());
+    assertThat(config.routes().get(0).fallbacks()).containsExactly("llama-8b");
+    ModelSpec remote = config.models().get(2);
+    assertThat(remote.maxConcurrency()).hasValue(16);
+    assertThat(remote.maxQueue()).isEqualTo(64);
+    assertThat(remote.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(remote.circuitBreaker().openFor()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.memory().budget()).contains(Amount.ofBytes(2L << 30));
     assertThat(config.memory().keepAlive()).contains(Duration.ofMinutes(5));
     assertThat(config.cache()).as("the cache is not live yet: the sample shows only what acts").isEmpty();

@@ -49,7 +49,7 @@ public class LeaseBenchmark {
             MemoryConfig.defaults(), new Hardware(1L << 34, List.of(), false), null,
             MemoryScheduler.Settings.DEFAULTS, Clock.systemUTC());
     ModelSpec spec = ModelSpec.builder("m", "noop").build();
-    model = new RegisteredModel(spec, new NoopModelFactory().create(spec), 1);
+    model = new RegisteredModel(spec, new NoopModelFactory().create(spec), 1, java.time.Clock.systemUTC());
     Lease lease = scheduler.lease(model, null);
     if (lease == null) {
       throw new IllegalStateException("could not load the model");

@@ -61,7 +61,7 @@ public class RouterBenchmark {
         b.tags("code", "summarization");
       }
       ModelSpec spec = b.build();
-      registry.add(new RegisteredModel(spec, factory.create(spec), i));
+      registry.add(new RegisteredModel(spec, factory.create(spec), i, java.time.Clock.systemUTC()));
       plainMap.put("model-" + i, spec);
       plainMap.put("model-" + i + "@1", spec);
     }

@@ -1,5 +1,6 @@
 package io.modelmux.internal.config;
 
+import io.modelmux.BreakerPolicy;
 import io.modelmux.CacheConfig;
 import io.modelmux.ConfigException;
 import io.modelmux.ConfigLocation;
@@ -7,6 +8,7 @@ import io.modelmux.MemoryConfig;
 import io.modelmux.MemoryConfig.Amount;
 import io.modelmux.ModelMuxConfig;
 import io.modelmux.ModelRef;
+import io.modelmux.RetryPolicy;
 import io.modelmux.RouteConfig;
 import io.modelmux.internal.ClosestMatch;
 import io.modelmux.internal.config.ConfigNode.Entry;
@@ -50,6 +52,8 @@ public final class ConfigReader {
   private static final List<String> MEMORY_KEYS =
       List.of("budget", "headroom", "keep_alive", "max_loaded_models", "eviction", "pools");
   private static final List<String> PRICE_KEYS = List.of("input", "output");
+  private static final List<String> RETRY_KEYS = List.of("max_attempts", "backoff", "max_backoff");
+  private static final List<String> BREAKER_KEYS = List.of("failure_rate", "window", "minimum_calls", "open_for");
   private static final List<String> ROUTE_KEYS =
       List.of("name", "split", "target", "canary", "auto", "shadow", "fallbacks");
   private static final List<String> CANARY_KEYS =
@@ -208,6 +212,18 @@ public final class ConfigReader {
         case "max_concurrency":
           b.maxConcurrency((int) whole(v, p, 1, Integer.MAX_VALUE));
           break;
+        case "max_queue":
+          b.maxQueue((int) whole(v, p, 0, Integer.MAX_VALUE));
+          break;
+        case "queue_timeout":
+          b.queueTimeout(positiveDuration(v, p));
+          break;
+        case "retry":
+          b.retry(retry(v, p));
+          break;
+        case "circuit_breaker":
+          b.circuitBreaker(breaker(v, p));
+          break;
         case "price":
           b.prices(prices(v, p));
           break;
@@ -222,7 +238,124 @@ public final class ConfigReader {
           break;
       }
     }
+    for (String queueKey : List.of("max_queue", "queue_timeout")) {
+      if (fields.containsKey(queueKey) && !fields.containsKey("max_concurrency")) {
+        Entry e = fields.get(queueKey);
+        throw error(
+            e.keyLocation(), child(path, queueKey),
+            "a queue holds requests waiting for a slot of max_concurrency, and this model sets none;"
+                + " add max_concurrency or remove " + queueKey);
+      }
+    }
     return b.build();
+  }
+
+  private RetryPolicy retry(ConfigNode node, String path) {
+    if (isOff(node)) {
+      return RetryPolicy.none();
+    }
+    Map<String, Entry> fields = map(node, path, "a map such as {max_attempts: 3, backoff: 250ms, max_backoff: 4s}, or off");
+    checkKeys(fields, path, RETRY_KEYS);
+    RetryPolicy.Builder b = RetryPolicy.builder();
+    for (Entry e : fields.values()) {
+      ConfigNode v = e.value();
+      String p = child(path, e.key());
+      switch (e.key()) {
+        case "max_attempts":
+          b.maxAttempts((int) whole(v, p, 1, 100));
+          break;
+        case "backoff":
+          b.backoff(positiveDuration(v, p));
+          break;
+        default: // max_backoff
+          b.maxBackoff(positiveDuration(v, p));
+          break;
+      }
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      if (fields.containsKey("backoff")) {
+        throw error(
+            fields.get("backoff").value().location(), path + ".backoff",
+            "must not be longer than max_backoff" + (fields.containsKey("max_backoff") ? "" : " (4s by default)"));
+      }
+      throw error(
+          fields.get("max_backoff").value().location(), path + ".max_backoff",
+          "must not be shorter than backoff (by default 250ms)");
+    }
+  }
+
+  private BreakerPolicy breaker(ConfigNode node, String path) {
+    if (isOff(node)) {
+      return BreakerPolicy.disabled();
+    }
+    Map<String, Entry> fields =
+        map(node, path, "a map such as {failure_rate: 50%, window: 20, minimum_calls: 5, open_for: 15s}, or off");
+    checkKeys(fields, path, BREAKER_KEYS);
+    BreakerPolicy.Builder b = BreakerPolicy.builder();
+    for (Entry e : fields.values()) {
+      ConfigNode v = e.value();
+      String p = child(path, e.key());
+      switch (e.key()) {
+        case "failure_rate":
+          b.failureRate(failureRate(v, p));
+          break;
+        case "window":
+          b.window((int) whole(v, p, 1, 10_000));
+          break;
+        case "minimum_calls":
+          b.minimumCalls((int) whole(v, p, 1, 10_000));
+          break;
+        default: // open_for
+          b.openFor(positiveDuration(v, p));
+          break;
+      }
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      ConfigNode at = fields.containsKey("minimum_calls") ? fields.get("minimum_calls").value() : node;
+      throw error(
+          at.location(), path + ".minimum_calls",
+          "must not be more than window (the default window is 20 calls, the default minimum_calls 5)");
+    }
+  }
+
+  /** Returns a failure rate written as {@code 50%} or {@code 50}: above 0, at most 100. */
+  private double failureRate(ConfigNode node, String path) {
+    present(node, path);
+    Object value = node.value();
+    double rate;
+    if (value instanceof String && ((String) value).strip().endsWith("%")) {
+      String text = ((String) value).strip();
+      try {
+        rate = Double.parseDouble(text.substring(0, text.length() - 1).strip());
+      } catch (NumberFormatException e) {
+        throw expected(node, path, "a percentage such as 50%");
+      }
+    } else {
+      rate = number(node, path);
+    }
+    if (!(rate > 0 && rate <= 100)) {
+      throw error(node.location(), path, "must be a percentage above 0 and at most 100, such as 50%; found " + node.describe());
+    }
+    return rate;
+  }
+
+  /** Returns whether {@code node} says {@code off} (or {@code false}, which YAML may make of it). */
+  private static boolean isOff(ConfigNode node) {
+    Object value = node.value();
+    return Boolean.FALSE.equals(value)
+        || value instanceof String && (((String) value).strip().equalsIgnoreCase("off") || ((String) value).strip().equalsIgnoreCase("false"));
+  }
+
+  private Duration positiveDuration(ConfigNode node, String path) {
+    Duration d = duration(node, path);
+    if (d.isNegative() || d.isZero()) {
+      throw error(node.location(), path, "must be a positive duration, such as 30s; found " + node.describe());
+    }
+    return d;
   }
 
   private Prices prices(ConfigNode node, String path) {

@@ -1,19 +1,22 @@
 package io.modelmux.internal.registry;
 
 import io.modelmux.ModelRef;
+import io.modelmux.internal.guard.ModelGuard;
 import io.modelmux.internal.memory.Residency;
 import io.modelmux.internal.observe.LatencyWindow;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
+import java.time.Clock;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One registration of a model: its spec and adapter, the order it was registered in, its request
- * counters, and the memory scheduler's {@link Residency} of it. Each piece of state has one
- * owner: the registry owns the names that lead here, the scheduler owns {@link #residency}.
+ * counters, the memory scheduler's {@link Residency} of it and its {@link ModelGuard}. Each
+ * piece of state has one owner: the registry owns the names that lead here, the scheduler owns
+ * {@link #residency}, the guard stage {@link #guard}.
  */
 public final class RegisteredModel {
   private static final Logger log = LoggerFactory.getLogger(RegisteredModel.class);
@@ -35,13 +38,16 @@ public final class RegisteredModel {
   public final LatencyWindow latency = new LatencyWindow();
   /** Leases, residency and memory: the scheduler's. */
   public final Residency residency;
+  /** Circuit breaker, retry and concurrency limit: the guard stage's. */
+  public final ModelGuard guard;
 
-  public RegisteredModel(ModelSpec spec, ModelAdapter adapter, long sequence) {
+  public RegisteredModel(ModelSpec spec, ModelAdapter adapter, long sequence, Clock clock) {
     this.spec = spec;
     this.ref = spec.ref();
     this.adapter = adapter;
     this.sequence = sequence;
     this.residency = new Residency(spec.pinned());
+    this.guard = new ModelGuard(spec, clock);
   }
 
   /** Returns the adapter's footprint; an adapter that fails to report one takes none. */

@@ -6,9 +6,10 @@ import io.modelmux.internal.registry.RegisteredModel;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the router decided for one request: the model to serve it; how that was decided
- * ({@link Routing}, for the response); who wants to hear the outcome (a canary's side); and a
- * shadow, when this request was sampled for one. Immutable. A plain model name's plan is made
+ * What the router decided for one request: the model to serve it; the fallbacks to try in order
+ * when it fails over (a route's {@code fallbacks:}); how that was decided ({@link Routing}, for
+ * the response); who wants to hear the outcome (a canary's side); and a shadow, when this
+ * request was sampled for one. Immutable. A plain model name's plan is made
  * once per registration and reused by every request (it is its own {@link Planner}), so that
  * planning the common case allocates nothing.
  */
@@ -23,13 +24,23 @@ public final class Plan implements Planner {
   private final Routing routing;
   private final @Nullable Recorder recorder;
   private final @Nullable Shadowing shadow;
+  private final @Nullable Planner[] fallbacks; // in order; an entry is null while its name leads nowhere
 
   Plan(RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow) {
+    this(target, routing, recorder, shadow, NO_FALLBACKS);
+  }
+
+  private Plan(
+      RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow,
+      @Nullable Planner[] fallbacks) {
     this.target = target;
     this.routing = routing;
     this.recorder = recorder;
     this.shadow = shadow;
+    this.fallbacks = fallbacks;
   }
+
+  static final Planner[] NO_FALLBACKS = new Planner[0];
 
   /** Returns the plan that sends every request to {@code model}. */
   static Plan direct(RegisteredModel model) {
@@ -41,9 +52,23 @@ public final class Plan implements Planner {
     return this;
   }
 
-  /** Returns the model to serve the request (route fallbacks, a later stage, will follow it). */
+  /** Returns the model to serve the request first. */
   public RegisteredModel target() {
     return target;
+  }
+
+  /** Returns how many fallbacks follow the target (some may lead nowhere now). */
+  public int fallbackCount() {
+    return fallbacks.length;
+  }
+
+  /**
+   * Returns the model fallback {@code i} leads to for {@code request} (a route is planned, and
+   * its choice taken), or null when its name leads nowhere now.
+   */
+  public @Nullable RegisteredModel fallback(int i, GenerateRequest request) {
+    Planner p = fallbacks[i];
+    return p == null ? null : p.plan(request).target();
   }
 
   /** Returns how the plan was made. */
@@ -71,11 +96,24 @@ public final class Plan implements Planner {
           inner.record(failed, nanos);
           recorder.record(failed, nanos);
         };
-    return new Plan(target, routing, both, shadow);
+    return new Plan(target, routing, both, shadow, fallbacks);
   }
 
   /** Returns this plan with {@code shadow}. */
   Plan withShadow(Shadowing shadow) {
-    return new Plan(target, routing, recorder, shadow);
+    return new Plan(target, routing, recorder, shadow, fallbacks);
+  }
+
+  /** Returns this plan followed by {@code more} fallbacks, after its own. */
+  Plan withFallbacks(@Nullable Planner[] more) {
+    if (more.length == 0) {
+      return this;
+    }
+    if (fallbacks.length == 0) {
+      return new Plan(target, routing, recorder, shadow, more);
+    }
+    @Nullable Planner[] all = java.util.Arrays.copyOf(fallbacks, fallbacks.length + more.length);
+    System.arraycopy(more, 0, all, fallbacks.length, more.length);
+    return new Plan(target, routing, recorder, shadow, all);
   }
 }

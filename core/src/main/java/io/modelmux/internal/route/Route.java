@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A named route: its config, its targets bound to the planners they name now, its shadow, its
- * count. The binding is swapped whole (a volatile array) when the registry changes, so a request
+ * A named route: its config, its targets and fallbacks bound to the planners they name now, its
+ * shadow, its count. The binding is swapped whole (a volatile array) when the registry changes, so a request
  * sees one consistent set of targets; the route's own state (a canary's windows, a shadow's
  * slots) lives as long as the route. Thread-safe.
  */
@@ -46,6 +46,7 @@ abstract class Route implements Planner {
   final String name;
   private final @Nullable Shadowing shadowing;
   private final LongAdder requests = new LongAdder();
+  private volatile @Nullable Planner[] fallbacks = Plan.NO_FALLBACKS;
 
   Route(RouteConfig config) {
     this.config = config;
@@ -56,7 +57,7 @@ abstract class Route implements Planner {
   @Override
   public final Plan plan(GenerateRequest request) {
     requests.increment();
-    Plan plan = choose(request);
+    Plan plan = choose(request).withFallbacks(fallbacks);
     if (shadowing != null && shadowing.sample()) {
       plan = plan.withShadow(shadowing);
     }
@@ -74,6 +75,12 @@ abstract class Route implements Planner {
     if (shadowing != null) {
       shadowing.bind(now.resolve(shadowing.targetName()));
     }
+    List<String> names = config.fallbacks();
+    @Nullable Planner[] bound = names.isEmpty() ? Plan.NO_FALLBACKS : new Planner[names.size()];
+    for (int i = 0; i < bound.length; i++) {
+      bound[i] = now.resolve(names.get(i));
+    }
+    fallbacks = bound;
     bindTargets(now);
   }
 

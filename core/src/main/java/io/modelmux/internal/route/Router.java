@@ -96,7 +96,7 @@ public final class Router {
 
   /**
    * Sets the routes, replacing any before, after checking them: names unique and unlike any
-   * model id or alias, every target and shadow a model, alias or route, no shadow to the route
+   * model id or alias, every target, fallback and shadow a model, alias or route, no route its own fallback, no shadow to the route
    * itself or its own target, no cycle of routes.
    *
    * @throws ConfigException naming the route and what is wrong, and listing what is known
@@ -121,6 +121,16 @@ public final class Router {
           if (!models.byName.containsKey(t) && !byName.containsKey(t)) {
             throw new ConfigException(
                 "route '" + c.name() + "' sends to " + MessageText.quote(t) + ", which is not a model, an alias or a route; known: "
+                    + known(models, byName.keySet()));
+          }
+        }
+        for (String f : c.fallbacks()) {
+          if (f.equals(c.name())) {
+            throw new ConfigException("route '" + c.name() + "' lists itself as a fallback; list other models or routes");
+          }
+          if (!models.byName.containsKey(f) && !byName.containsKey(f)) {
+            throw new ConfigException(
+                "route '" + c.name() + "' falls back to " + MessageText.quote(f) + ", which is not a model, an alias or a route; known: "
                     + known(models, byName.keySet()));
           }
         }

@@ -1,5 +1,15 @@
 package io.modelmux.internal.serve;
 
+import io.github.resilience4j.retry.Retry;
+import io.modelmux.Attempt;
+import io.modelmux.CircuitOpenException;
+import io.modelmux.OverloadedException;
+import io.modelmux.internal.guard.ErrorClass;
+import io.modelmux.internal.guard.ModelGuard;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import io.modelmux.BackendException;
 import io.modelmux.DeadlineExceededException;
 import io.modelmux.FinishReason;
@@ -36,8 +46,15 @@ import org.jspecify.annotations.Nullable;
  * through {@link #serve}, whose body reads like the architecture:
  *
  * <pre>
- * plan → (cache: a later stage) → lease → (guard: a later stage) → adapter → record → release
+ * plan → (cache: a later stage) → for each candidate (the target, then a route's fallbacks):
+ *   guard (circuit, slot) → lease → adapter → record → release
+ *   → retry the same model (its Retry-After, else backoff; never past the deadline),
+ *     or the next candidate (a retryable failure, an open circuit, a full queue), or fail
  * </pre>
+ *
+ * <p>Which failures retry or fail over is {@link ErrorClass}'s decision; the breaker, the retry
+ * and the concurrency limit are each model's {@link ModelGuard}. A stream retries or fails over
+ * only while no piece has reached the caller.
  *
  * <p>A stream differs only in its sink: the adapter writes pieces to the {@link StreamSession},
  * which checks the deadline between pieces and drops them after a cancel. The lease is returned
@@ -50,6 +67,7 @@ public final class RequestPath {
   private final BooleanSupplier closed;
   private final Executor shadows;
   private final RouteEvents events;
+  private final CountDownLatch closing;
 
   /**
    * @param router plans each request
@@ -59,15 +77,18 @@ public final class RequestPath {
    *     fails as closed rather than as an unknown model
    * @param shadows where shadow copies run, off the caller's path
    * @param events where shadow results go
+   * @param closing counted down by {@code close()}: ends the waits between attempts
    */
   public RequestPath(
-      Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed, Executor shadows, RouteEvents events) {
+      Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed, Executor shadows, RouteEvents events,
+      CountDownLatch closing) {
     this.router = router;
     this.scheduler = scheduler;
     this.clock = clock;
     this.closed = closed;
     this.shadows = shadows;
     this.events = events;
+    this.closing = closing;
   }
 
   /**
@@ -110,7 +131,7 @@ public final class RequestPath {
     checkOpen();
     Lease lease;
     do {
-      lease = leaseTarget(plan(request, null), request, Counting.NONE);
+      lease = leaseTarget(plan(request, null).target(), request, Counting.NONE);
     } while (lease == null);
     return lease;
   }
@@ -135,34 +156,300 @@ public final class RequestPath {
     }
     Counting counting = shadow == null ? Counting.REQUEST : Counting.SHADOW;
     checkOpen();
-    Plan plan;
-    Lease leased;
-    do { // plan → lease
-      plan = plan(request, shadow);
-      leased = leaseTarget(plan, request, counting);
-    } while (leased == null);
+    Plan plan = plan(request, shadow); // plan
     if (plan.shadow() != null && shadow == null) {
       copyToShadow(plan.shadow(), request); // off the caller's path
     }
+    RegisteredModel model = plan.target();
+    int candidate = 0; // 0: the plan's target; i: its fallback i - 1
+    Trial trial = null; // what failed so far: made at the first failure, so a success allocates none
+    while (true) {
+      long attemptStart = System.nanoTime();
+      ModelMuxException failure;
+      Attempt.Outcome skipped;
+      ModelGuard guard = model.guard;
+      if (!guard.tryEnter()) { // guard: the circuit
+        failure = guard.circuitOpen();
+        skipped = Attempt.Outcome.CIRCUIT_OPEN;
+      } else if ((failure = takeSlot(guard, request, trial)) != null) { // guard: the concurrency limit
+        skipped = Attempt.Outcome.OVERLOADED;
+      } else {
+        skipped = null;
+        try {
+          GenerateResponse response = attempt(plan, model, request, session, counting, start, attemptStart);
+          if (response != null) {
+            return trial == null ? response : trial.succeeded(response, model, attemptStart);
+          }
+          // the model began draining after it was planned (it left the registry): plan again
+          model = candidate == 0 ? (plan = plan(request, shadow)).target() : plan.fallback(candidate - 1, request);
+          if (model == null) {
+            throw trial == null ? gone(plan, candidate) : trial.end(gone(plan, candidate));
+          }
+          continue;
+        } catch (ModelMuxException e) {
+          failure = e;
+        } finally {
+          guard.releaseSlot();
+        }
+      }
+      if (trial == null) {
+        trial = new Trial();
+      }
+      trial.failed(model, failure, skipped, attemptStart);
+      if (skipped != null && model == plan.target()) {
+        plan.record(true, System.nanoTime() - attemptStart); // a canary side that turns requests away fails them
+      }
+      // retry the same model, or move to the next candidate, or fail
+      checkOpenOr(trial);
+      if (isPast(request)) {
+        throw trial.end(deadline(model, request.deadline().orElse(null)));
+      }
+      if (session != null && session.delivered()) {
+        throw trial.end(broken(model, failure, session)); // a stream fails over only before its first piece reached the caller
+      }
+      if (skipped == null && ErrorClass.retryable(failure)) {
+        long wait = trial.retryWait(model, failure);
+        if (wait >= 0 && fitsDeadline(request, wait)) {
+          guard.retrying();
+          pause(wait, trial);
+          continue;
+        }
+      }
+      if (!ErrorClass.failsOver(failure)) {
+        throw trial.end(failure);
+      }
+      RegisteredModel next = null;
+      while (next == null && candidate < plan.fallbackCount()) {
+        next = plan.fallback(candidate++, request);
+      }
+      if (next != null) {
+        model = next;
+        continue;
+      }
+      Instant probe = trial.allOpen() ? trial.earliestProbe() : null;
+      if (probe != null && request.deadline().isPresent() && probe.isBefore(request.deadline().get())) {
+        // every candidate's circuit is open and one lets a probe through before the deadline
+        pause(Math.max(0, Duration.between(clock.instant(), probe).toMillis()) + 1, trial);
+        candidate = 0;
+        model = plan.target();
+        trial.restart();
+        continue;
+      }
+      throw trial.end(failure);
+    }
+  }
+
+  /**
+   * Takes a slot of the model's concurrency limit; returns the overload that turned the request
+   * away (the request moves on), or null with the slot taken. On any failure the circuit's
+   * permission is given back.
+   */
+  private @Nullable OverloadedException takeSlot(ModelGuard guard, GenerateRequest request, @Nullable Trial trial) {
+    try {
+      guard.acquireSlot(request.deadline().orElse(null));
+      return null;
+    } catch (OverloadedException e) {
+      guard.abandoned();
+      return e;
+    } catch (RuntimeException e) {
+      guard.abandoned();
+      throw trial == null ? e : trial.end(e);
+    }
+  }
+
+  /**
+   * One attempt on {@code model}, holding its slot: lease → adapter → record → release.
+   *
+   * @return the response, or null when the model began draining before it could be leased
+   */
+  private @Nullable GenerateResponse attempt(
+      Plan plan, RegisteredModel model, GenerateRequest request, @Nullable StreamSession session, Counting counting,
+      long start, long attemptStart) {
+    ModelGuard guard = model.guard;
+    Lease leased;
+    try {
+      leased = leaseTarget(model, request, counting); // lease
+    } catch (RuntimeException e) {
+      guard.abandoned();
+      throw e;
+    }
+    if (leased == null) {
+      guard.abandoned();
+      return null;
+    }
     try (Lease lease = leased) {
-      RegisteredModel model = lease.model();
       count(model, counting, false);
       try {
         checkDeadline(model, request);
         Completion c = call(model, request, session); // adapter
         GenerateResponse response = record(model, request, c, start, session, plan.routing()); // record
-        outcome(plan, model, false, start);
+        guard.succeeded(System.nanoTime() - attemptStart);
+        outcome(plan, model, false, attemptStart);
         return response;
       } catch (RuntimeException e) {
         ModelMuxException failure = failure(model, request, session, e);
         if (failure == null) {
+          guard.abandoned();
           return cancelled(model, session, start, plan.routing()); // the cancel closed what the adapter read
         }
+        guard.failed(System.nanoTime() - attemptStart, failure);
         count(model, counting, true);
-        outcome(plan, model, true, start);
+        outcome(plan, model, true, attemptStart);
         throw failure;
       }
     } // release
+  }
+
+  /** What a request tried so far, made at its first failure. */
+  private final class Trial {
+    private final List<Attempt> attempts = new ArrayList<>(4);
+    private final List<ModelMuxException> failures = new ArrayList<>(4);
+    private final List<RegisteredModel> open = new ArrayList<>(2); // candidates found open since the last restart
+    private boolean onlyOpen = true;
+    private @Nullable RegisteredModel retrying;
+    private Retry.@Nullable AsyncContext<Object> retry;
+
+    void failed(RegisteredModel model, ModelMuxException failure, Attempt.@Nullable Outcome skipped, long attemptStart) {
+      Attempt.Outcome outcome = skipped != null ? skipped : Attempt.Outcome.FAILED;
+      attempts.add(new Attempt(model.ref, outcome, failure.getClass().getSimpleName(), since(attemptStart)));
+      failures.add(failure);
+      if (skipped == Attempt.Outcome.CIRCUIT_OPEN) {
+        open.add(model);
+      } else {
+        onlyOpen = false;
+      }
+    }
+
+    /** Returns the wait before retrying {@code model} after {@code failure}, or -1 for none (Resilience4j decides). */
+    long retryWait(RegisteredModel model, ModelMuxException failure) {
+      if (retrying != model) {
+        retrying = model;
+        retry = model.guard.retryContext();
+      }
+      return retry.onError(failure);
+    }
+
+    boolean allOpen() {
+      return onlyOpen && !open.isEmpty();
+    }
+
+    @Nullable Instant earliestProbe() {
+      Instant earliest = null;
+      for (RegisteredModel m : open) {
+        Instant at = m.guard.probeAt();
+        if (at != null && (earliest == null || at.isBefore(earliest))) {
+          earliest = at;
+        }
+      }
+      return earliest;
+    }
+
+    /** Starts the candidates over after waiting for a probe. */
+    void restart() {
+      open.clear();
+      onlyOpen = true;
+      retrying = null;
+      retry = null;
+    }
+
+    GenerateResponse succeeded(GenerateResponse response, RegisteredModel model, long attemptStart) {
+      attempts.add(new Attempt(model.ref, Attempt.Outcome.SUCCEEDED, null, since(attemptStart)));
+      return response.toBuilder().attempts(attempts).build();
+    }
+
+    /**
+     * Returns the failure the caller gets: when every candidate was skipped as open, one {@link
+     * CircuitOpenException} naming each and when it may close; else {@code last}, with the
+     * earlier failures suppressed in it.
+     */
+    RuntimeException end(RuntimeException last) {
+      if (allOpen() && last instanceof CircuitOpenException) {
+        last = allOpenError();
+      }
+      for (ModelMuxException f : failures) {
+        if (f != last && !Arrays.asList(last.getSuppressed()).contains(f)) {
+          last.addSuppressed(f);
+        }
+      }
+      return last;
+    }
+
+    private CircuitOpenException allOpenError() {
+      StringBuilder b = new StringBuilder("every model that could serve the request has an open circuit: ");
+      Instant earliest = null;
+      for (int i = 0; i < open.size(); i++) {
+        RegisteredModel m = open.get(i);
+        Instant at = m.guard.probeAt();
+        b.append(i == 0 ? "" : ", ").append('\'').append(m.ref).append('\'')
+            .append(at == null ? " (its probe is out)" : " (probe at " + at + ")");
+        if (at != null && (earliest == null || at.isBefore(earliest))) {
+          earliest = at;
+        }
+      }
+      b.append("; retry after the earliest probe, or add a fallback that is healthy");
+      Duration wait = earliest == null ? Duration.ZERO : Duration.between(clock.instant(), earliest);
+      return new CircuitOpenException(
+          b.toString(), open.get(0).ref.id(), wait.isNegative() ? Duration.ZERO : wait);
+    }
+  }
+
+  private static Duration since(long nanos) {
+    return Duration.ofNanos(Math.max(0, System.nanoTime() - nanos));
+  }
+
+  private boolean isPast(GenerateRequest request) {
+    Instant deadline = request.deadline().orElse(null);
+    return deadline != null && !clock.instant().isBefore(deadline);
+  }
+
+  private boolean fitsDeadline(GenerateRequest request, long waitMillis) {
+    Instant deadline = request.deadline().orElse(null);
+    return deadline == null || clock.instant().plusMillis(waitMillis).isBefore(deadline);
+  }
+
+  /** Waits {@code millis} before the next attempt; {@code close()} ends the wait. */
+  private void pause(long millis, Trial trial) {
+    if (millis <= 0) {
+      return;
+    }
+    try {
+      if (closing.await(millis, TimeUnit.MILLISECONDS)) {
+        throw trial.end(closedError());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw trial.end(new ModelMuxException("interrupted while waiting to retry", e));
+    }
+  }
+
+  private void checkOpenOr(Trial trial) {
+    if (closed.getAsBoolean()) {
+      throw trial.end(closedError());
+    }
+  }
+
+  /**
+   * Returns the failure of a stream that broke after pieces reached the caller: the adapter's
+   * own when it carries the text delivered, else a {@link BackendException} that does, with the
+   * adapter's failure as its cause. Never a normal finish, never text from a second model.
+   */
+  private static ModelMuxException broken(RegisteredModel model, ModelMuxException failure, StreamSession session) {
+    String delivered = session.text();
+    if (failure instanceof BackendException && ((BackendException) failure).partialText().equals(delivered)) {
+      return failure;
+    }
+    return new BackendException(
+        "the stream from model '" + model.ref + "' broke after " + delivered.length() + " characters reached the caller ("
+            + failure.getClass().getSimpleName() + ": " + failure.getMessage() + "); it is not retried or sent elsewhere"
+            + " once text was delivered; the text so far is in partialText()",
+        model.ref.id(), false, failure.statusCode().orElse(-1), null, delivered, failure);
+  }
+
+  private static UnknownModelException gone(Plan plan, int candidate) {
+    String what = candidate == 0 ? "its model" : "its fallback " + candidate;
+    return new UnknownModelException(
+        "the request's plan (" + plan.routing() + ") led to " + what + ", which is not registered now; retry",
+        plan.target().ref.id(), List.of(), null);
   }
 
   private static void count(RegisteredModel model, Counting counting, boolean failed) {
@@ -173,13 +460,18 @@ public final class RequestPath {
     }
   }
 
-  /** Records the outcome where routing reads it: the model's latencies, and the plan's recorder (a canary). */
+  /**
+   * Records an attempt's outcome where routing reads it: the model's latencies, and the plan's
+   * recorder (a canary), which judges the target it chose, not a fallback.
+   */
   private static void outcome(Plan plan, RegisteredModel model, boolean failed, long start) {
     long nanos = System.nanoTime() - start;
     if (!failed) {
       model.latency.record(nanos);
     }
-    plan.record(failed, nanos);
+    if (model == plan.target()) {
+      plan.record(failed, nanos);
+    }
   }
 
   /**
@@ -236,8 +528,7 @@ public final class RequestPath {
    * Leases the plan's target; returns null when the target began draining after it was planned,
    * and the caller plans again (the model left the registry before draining began).
    */
-  private @Nullable Lease leaseTarget(Plan plan, GenerateRequest request, Counting counting) {
-    RegisteredModel model = plan.target();
+  private @Nullable Lease leaseTarget(RegisteredModel model, GenerateRequest request, Counting counting) {
     try {
       Lease lease = model.residency.isDraining() ? null : leaseOrWait(model, request);
       if (lease == null) {

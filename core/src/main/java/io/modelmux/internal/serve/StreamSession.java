@@ -78,6 +78,11 @@ public final class StreamSession implements StreamHandle, TokenSink {
     return cancelled.get();
   }
 
+  /** Returns whether a piece has reached the caller: from then on the stream cannot fail over. */
+  public boolean delivered() {
+    return firstTokenNanos >= 0;
+  }
+
   @Override
   public void onCancel(Runnable action) {
     synchronized (cancelLock) {

@@ -1,0 +1,88 @@
+package io.modelmux;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One try of a request on one model, as the guard stage made it: which model, how it ended, the
+ * type of its failure and how long it took. A response lists its attempts ({@link
+ * GenerateResponse#attempts()}), the last being the one that served it; a request that failed
+ * after several attempts throws the last failure with the earlier ones {@linkplain
+ * Throwable#getSuppressed() suppressed}. Immutable.
+ */
+public final class Attempt {
+  /** How an attempt ended. */
+  public enum Outcome {
+    /** The model answered. */
+    SUCCEEDED,
+    /** The model was called and failed. */
+    FAILED,
+    /** The model's circuit breaker was open: it was not called. */
+    CIRCUIT_OPEN,
+    /** The model's concurrency limit and queue were full, or the queue wait ran out: it was not called. */
+    OVERLOADED
+  }
+
+  private final ModelRef model;
+  private final Outcome outcome;
+  private final @Nullable String errorType;
+  private final Duration time;
+
+  /**
+   * @param model the model tried; not null
+   * @param outcome how it ended; not null
+   * @param errorType the simple name of the failure's class, such as {@code
+   *     RateLimitedException}; null when it succeeded
+   * @param time how long the attempt took, waits for memory and a slot included; not negative
+   */
+  public Attempt(ModelRef model, Outcome outcome, @Nullable String errorType, Duration time) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.outcome = Objects.requireNonNull(outcome, "outcome");
+    this.errorType = errorType;
+    this.time = Objects.requireNonNull(time, "time");
+    if (time.isNegative()) {
+      throw new IllegalArgumentException("time must not be negative, got " + time);
+    }
+  }
+
+  /** Returns the model tried. */
+  public ModelRef model() {
+    return model;
+  }
+
+  /** Returns how the attempt ended. */
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  /** Returns the simple name of the failure's class, when it failed. */
+  public Optional<String> errorType() {
+    return Optional.ofNullable(errorType);
+  }
+
+  /** Returns how long the attempt took. */
+  public Duration time() {
+    return time;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Attempt)) {
+      return false;
+    }
+    Attempt a = (Attempt) o;
+    return a.model.equals(model) && a.outcome == outcome && Objects.equals(a.errorType, errorType) && a.time.equals(time);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(model, outcome, errorType, time);
+  }
+
+  @Override
+  public String toString() {
+    return model + " " + outcome + (errorType == null ? "" : " (" + errorType + ")") + " in " + time.toMillis() + " ms";
+  }
+}

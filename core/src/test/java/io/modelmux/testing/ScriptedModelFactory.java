@@ -1,0 +1,146 @@
+package io.modelmux.testing;
+
+import io.modelmux.FinishReason;
+import io.modelmux.GenerateRequest;
+import io.modelmux.ModelRef;
+import io.modelmux.spi.Capability;
+import io.modelmux.spi.Completion;
+import io.modelmux.spi.Footprint;
+import io.modelmux.spi.Health;
+import io.modelmux.spi.ModelAdapter;
+import io.modelmux.spi.ModelFactory;
+import io.modelmux.spi.ModelInfo;
+import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.TokenSink;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Type {@code scripted}: each model answers as the test scripts it, by id ({@link #on}), and
+ * counts its calls and the most it served at once, so that tests of retries, breakers and
+ * limits can say exactly what reached the backend. Unscripted models answer {@code "ok"}. Register
+ * an instance explicitly; it is not in {@code META-INF/services}.
+ */
+public final class ScriptedModelFactory implements ModelFactory {
+  /** How a model answers its {@code call}-th call (from 1); may throw; {@code sink} is null unless streaming. */
+  @FunctionalInterface
+  public interface Script {
+    Completion answer(int call, GenerateRequest request, @Nullable TokenSink sink);
+  }
+
+  private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> mostAtOnce = new ConcurrentHashMap<>();
+
+  /** Scripts model {@code id} (every version of it). */
+  public ScriptedModelFactory on(String id, Script script) {
+    scripts.put(id, script);
+    return this;
+  }
+
+  /** Returns how many calls model {@code id} received. */
+  public int calls(String id) {
+    AtomicInteger n = calls.get(id);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Returns the most calls model {@code id} was serving at once. */
+  public int mostAtOnce(String id) {
+    AtomicInteger n = mostAtOnce.get(id);
+    return n == null ? 0 : n.get();
+  }
+
+  @Override
+  public String type() {
+    return "scripted";
+  }
+
+  @Override
+  public Set<String> optionKeys() {
+    return Set.of();
+  }
+
+  @Override
+  public ModelAdapter create(ModelSpec spec) {
+    return new Adapter(spec.ref());
+  }
+
+  private final class Adapter implements ModelAdapter {
+    private final ModelInfo info;
+    private volatile boolean loaded;
+
+    Adapter(ModelRef ref) {
+      this.info = new ModelInfo(ref, "scripted", EnumSet.of(Capability.STREAMING));
+    }
+
+    @Override
+    public ModelInfo info() {
+      return info;
+    }
+
+    @Override
+    public void load() {
+      loaded = true;
+    }
+
+    @Override
+    public void unload() {
+      loaded = false;
+    }
+
+    @Override
+    public boolean isLoaded() {
+      return loaded;
+    }
+
+    @Override
+    public Completion generate(GenerateRequest request) {
+      return run(request, null);
+    }
+
+    @Override
+    public Completion stream(GenerateRequest request, TokenSink sink) {
+      return run(request, sink);
+    }
+
+    private Completion run(GenerateRequest request, @Nullable TokenSink sink) {
+      String id = info.ref().id();
+      int call = calls.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+      AtomicInteger now = running.computeIfAbsent(id, k -> new AtomicInteger());
+      int at = now.incrementAndGet();
+      mostAtOnce.computeIfAbsent(id, k -> new AtomicInteger()).accumulateAndGet(at, Math::max);
+      try {
+        Script script = scripts.get(id);
+        if (script == null) {
+          if (sink != null) {
+            sink.accept("ok");
+          }
+          return Completion.of("ok", FinishReason.STOP);
+        }
+        return script.answer(call, request, sink);
+      } finally {
+        now.decrementAndGet();
+      }
+    }
+
+    @Override
+    public Health health() {
+      return Health.up("scripted");
+    }
+
+    @Override
+    public Footprint footprint() {
+      return Footprint.none();
+    }
+
+    @Override
+    public void close() {
+      loaded = false;
+    }
+  }
+}
