@@ -1,8 +1,10 @@
 package io.modelmux.benchmarks;
 
+import io.modelmux.BreakerPolicy;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
 import io.modelmux.MultiModelManager;
+import io.modelmux.RetryPolicy;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
@@ -23,9 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the whole manager adds around an adapter: {@code generate} through the request path
- * (plan, lease, adapter, record, release, the response) against calling the same loaded no-op
- * adapter directly ({@link #baseline()}). Goal (issue 10): at most 1 µs and 1 KB allocated per
- * request more than the baseline; run with {@code -prof gc} for the allocation.
+ * (plan, guard, lease, adapter, record, release, the response) against calling the same loaded
+ * no-op adapter directly ({@link #baseline()}). Two models: {@code plain} with its guard off
+ * (no breaker, no retry, no limit) and {@code guarded} with a breaker, the retry and a
+ * concurrency limit. Goals: the manager at most 1 µs and 1 KB allocated per request more than
+ * the baseline (issue 10); the guard at most 300 ns more than the plain path (issue 11). Run
+ * with {@code -prof gc} for the allocation, and {@code -t 2} for two threads.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -36,19 +41,26 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ManagerOverheadBenchmark {
   private MultiModelManager manager;
   private ModelAdapter adapter;
-  private GenerateRequest request;
+  private GenerateRequest plainRequest;
+  private GenerateRequest guardedRequest;
 
-  /** Builds a manager with one no-op model, loads it, and a second adapter to call directly. */
+  /** Builds a manager with the two no-op models, loads them, and a third adapter to call directly. */
   @Setup(Level.Trial)
   public void setUp() {
-    ModelSpec spec = ModelSpec.builder("m", NoopModelFactory.TYPE).build();
+    ModelSpec plain =
+        ModelSpec.builder("plain", NoopModelFactory.TYPE).retry(RetryPolicy.none()).circuitBreaker(BreakerPolicy.disabled()).build();
+    ModelSpec guarded =
+        ModelSpec.builder("guarded", NoopModelFactory.TYPE).retry(RetryPolicy.defaults()).circuitBreaker(BreakerPolicy.defaults())
+            .maxConcurrency(64).build();
     manager =
         MultiModelManager.builder().factories(ModelFactories.none()).factory(new NoopModelFactory())
-            .environment(name -> null).model(spec).build();
-    manager.load("m");
-    adapter = new NoopModelFactory().create(spec);
+            .environment(name -> null).model(plain).model(guarded).build();
+    manager.load("plain");
+    manager.load("guarded");
+    adapter = new NoopModelFactory().create(plain);
     adapter.load();
-    request = GenerateRequest.of("m", "hi");
+    plainRequest = GenerateRequest.of("plain", "hi");
+    guardedRequest = GenerateRequest.of("guarded", "hi");
   }
 
   /** Closes both. */
@@ -61,12 +73,18 @@ public class ManagerOverheadBenchmark {
   /** The floor: the adapter called directly. */
   @Benchmark
   public Completion baseline() {
-    return adapter.generate(request);
+    return adapter.generate(plainRequest);
   }
 
-  /** The same request through the manager. */
+  /** The same request through the manager, to a model whose guard is off. */
   @Benchmark
   public GenerateResponse manager() {
-    return manager.generate(request);
+    return manager.generate(plainRequest);
+  }
+
+  /** The same request to a model with a circuit breaker, the retry and a concurrency limit. */
+  @Benchmark
+  public GenerateResponse guarded() {
+    return manager.generate(guardedRequest);
   }
 }

@@ -42,6 +42,7 @@ public final class ModelGuard {
   private final Retry retry;
   private final @Nullable ConcurrencyLimit limit;
   private volatile @Nullable Instant probeAt;
+  private volatile CircuitBreaker.State seen = CircuitBreaker.State.CLOSED; // the state last acted on
   private final LongAdder retries = new LongAdder();
   private final LongAdder circuitOpen = new LongAdder();
   private final LongAdder overloaded = new LongAdder();
@@ -52,10 +53,9 @@ public final class ModelGuard {
     this.clock = clock;
     BreakerPolicy b = spec.circuitBreaker();
     this.openFor = b.openFor();
+    // no event consumer on the breaker: with one, Resilience4j makes an event object (and a
+    // ZonedDateTime) for every call; the state is read after each outcome instead
     this.breaker = b.enabled() ? breaker(ref, b, clock) : null;
-    if (breaker != null) {
-      breaker.getEventPublisher().onStateTransition(e -> transitioned(e.getStateTransition().getToState()));
-    }
     this.retry = retry(ref, spec.retry());
     this.limit = spec.maxConcurrency().isPresent()
         ? new ConcurrencyLimit(ref, spec.maxConcurrency().getAsInt(), spec.maxQueue(), spec.queueTimeout())
@@ -101,6 +101,23 @@ public final class ModelGuard {
     return Retry.of(ref.toString(), config);
   }
 
+  /**
+   * Acts on a change of the breaker's state since it was last seen: the probe time and a log
+   * line. Every change is seen: a circuit goes from open to half open only in {@link #tryEnter}
+   * of the thread whose probe it lets through, which looks before making its call.
+   */
+  private void observe() {
+    CircuitBreaker.State now = breaker.getState();
+    if (now != seen) {
+      synchronized (this) {
+        if (now != seen) {
+          seen = now;
+          transitioned(now);
+        }
+      }
+    }
+  }
+
   private void transitioned(CircuitBreaker.State to) {
     if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
       Instant at = clock.instant().plus(openFor);
@@ -123,17 +140,26 @@ public final class ModelGuard {
    * #abandoned}.
    */
   public boolean tryEnter() {
-    if (breaker == null || breaker.tryAcquirePermission()) {
+    if (breaker == null) {
       return true;
     }
-    circuitOpen.increment();
-    return false;
+    boolean permitted = breaker.tryAcquirePermission();
+    if (seen != CircuitBreaker.State.CLOSED) {
+      observe(); // an open circuit may have let its probe through
+    }
+    if (!permitted) {
+      circuitOpen.increment();
+    }
+    return permitted;
   }
 
   /** Records a call that succeeded after {@code nanos}. */
   public void succeeded(long nanos) {
     if (breaker != null) {
       breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+      if (seen != CircuitBreaker.State.CLOSED) {
+        observe();
+      }
     }
   }
 
@@ -141,6 +167,7 @@ public final class ModelGuard {
   public void failed(long nanos, Throwable e) {
     if (breaker != null) {
       breaker.onError(nanos, TimeUnit.NANOSECONDS, e);
+      observe();
     }
   }
 

@@ -163,8 +163,11 @@ public final class RequestPath {
     RegisteredModel model = plan.target();
     int candidate = 0; // 0: the plan's target; i: its fallback i - 1
     Trial trial = null; // what failed so far: made at the first failure, so a success allocates none
+    long attemptStart = start; // the first attempt starts with the request: one clock read fewer
     while (true) {
-      long attemptStart = System.nanoTime();
+      if (trial != null) {
+        attemptStart = System.nanoTime(); // a retry or the next candidate
+      }
       ModelMuxException failure;
       Attempt.Outcome skipped;
       ModelGuard guard = model.guard;
@@ -283,8 +286,9 @@ public final class RequestPath {
         checkDeadline(model, request);
         Completion c = call(model, request, session); // adapter
         GenerateResponse response = record(model, request, c, start, session, plan.routing()); // record
-        guard.succeeded(System.nanoTime() - attemptStart);
-        outcome(plan, model, false, attemptStart);
+        long nanos = System.nanoTime() - attemptStart;
+        guard.succeeded(nanos);
+        outcome(plan, model, false, nanos);
         return response;
       } catch (RuntimeException e) {
         ModelMuxException failure = failure(model, request, session, e);
@@ -292,9 +296,10 @@ public final class RequestPath {
           guard.abandoned();
           return cancelled(model, session, start, plan.routing()); // the cancel closed what the adapter read
         }
-        guard.failed(System.nanoTime() - attemptStart, failure);
+        long nanos = System.nanoTime() - attemptStart;
+        guard.failed(nanos, failure);
         count(model, counting, true);
-        outcome(plan, model, true, attemptStart);
+        outcome(plan, model, true, nanos);
         throw failure;
       }
     } // release
@@ -464,8 +469,7 @@ public final class RequestPath {
    * Records an attempt's outcome where routing reads it: the model's latencies, and the plan's
    * recorder (a canary), which judges the target it chose, not a fallback.
    */
-  private static void outcome(Plan plan, RegisteredModel model, boolean failed, long start) {
-    long nanos = System.nanoTime() - start;
+  private static void outcome(Plan plan, RegisteredModel model, boolean failed, long nanos) {
     if (!failed) {
       model.latency.record(nanos);
     }
