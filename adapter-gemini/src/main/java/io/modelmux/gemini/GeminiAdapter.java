@@ -26,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
+import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -89,7 +90,7 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(request, "request");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.generateContent(request, modelId));
-    byte[] answerBody = call(":generateContent", body);
+    byte[] answerBody = call(":generateContent", body, request.deadline().orElse(null));
     JsonNode root = readJson(answerBody);
     GeminiAnswer answer = new GeminiAnswer(errors);
     if (root.isArray()) {
@@ -109,7 +110,7 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(sink, "sink");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.generateContent(request, modelId));
-    try (HttpTransport.Exchange exchange = send(":streamGenerateContent?alt=sse", body, true)) {
+    try (HttpTransport.Exchange exchange = send(":streamGenerateContent?alt=sse", body, true, request.deadline().orElse(null))) {
       if (exchange.status() / 100 != 2) {
         // the streaming endpoint answers errors as plain JSON, often labelled text/event-stream
         throw errors.forStatus(exchange.status(), exchange.readError(), retryAfter(exchange));
@@ -136,7 +137,7 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(request, "request");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.countTokens(request, settings.model(), modelId));
-    byte[] answerBody = call(":countTokens", body);
+    byte[] answerBody = call(":countTokens", body, request.deadline().orElse(null));
     JsonNode root = readJson(answerBody);
     JsonNode error = GeminiErrors.errorObject(root);
     if (error != null) {
@@ -152,8 +153,8 @@ final class GeminiAdapter implements ModelAdapter {
   // ---- transport -------------------------------------------------------------------------------
 
   /** Posts {@code body} to the model's {@code method} and returns the whole answer, or throws the mapped error. */
-  private byte[] call(String method, byte[] body) {
-    try (HttpTransport.Exchange exchange = send(method, body, false)) {
+  private byte[] call(String method, byte[] body, @Nullable Instant deadline) {
+    try (HttpTransport.Exchange exchange = send(method, body, false, deadline)) {
       if (exchange.status() / 100 != 2) {
         throw errors.forStatus(exchange.status(), exchange.readError(), retryAfter(exchange));
       }
@@ -161,7 +162,7 @@ final class GeminiAdapter implements ModelAdapter {
     }
   }
 
-  private HttpTransport.Exchange send(String method, byte[] body, boolean streamed) {
+  private HttpTransport.Exchange send(String method, byte[] body, boolean streamed, @Nullable Instant deadline) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(settings.modelUri(method))
             .header("Content-Type", "application/json")
@@ -169,7 +170,7 @@ final class GeminiAdapter implements ModelAdapter {
             .header(KEY_HEADER, settings.apiKey())
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     settings.headers().forEach(request::setHeader);
-    return transport.send(request, settings.httpVersion(), where, streamed);
+    return transport.send(request, settings.httpVersion(), where, streamed, deadline);
   }
 
   private static @Nullable String retryAfter(HttpTransport.Exchange exchange) {

@@ -26,6 +26,7 @@ import io.modelmux.spi.PromptText;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -80,7 +81,7 @@ final class OpenAiAdapter implements ModelAdapter {
     checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
     boolean failed = false;
-    try (HttpTransport.Exchange exchange = send(replica, body(request, false), false)) {
+    try (HttpTransport.Exchange exchange = send(replica, body(request, false), false, request.deadline().orElse(null))) {
       if (exchange.status() / 100 != 2) {
         failed = exchange.status() >= 500 || exchange.status() == 408;
         throw error(exchange, replica);
@@ -99,7 +100,7 @@ final class OpenAiAdapter implements ModelAdapter {
     checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
     boolean failed = false;
-    try (HttpTransport.Exchange exchange = send(replica, body(request, true), true)) {
+    try (HttpTransport.Exchange exchange = send(replica, body(request, true), true, request.deadline().orElse(null))) {
       if (exchange.status() / 100 != 2) {
         failed = exchange.status() >= 500 || exchange.status() == 408;
         throw error(exchange, replica);
@@ -115,14 +116,14 @@ final class OpenAiAdapter implements ModelAdapter {
 
   // ---- transport -------------------------------------------------------------------------------
 
-  private HttpTransport.Exchange send(ReplicaSet.Replica replica, byte[] body, boolean streamed) {
+  private HttpTransport.Exchange send(ReplicaSet.Replica replica, byte[] body, boolean streamed, @Nullable Instant deadline) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(settings.chat() ? replica.chat : replica.completions)
             .header("Content-Type", "application/json")
             .header("Accept", streamed ? "text/event-stream" : "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     authorize(b);
-    return transport.send(b, settings.versionFor(replica.baseUrl), replica.toString(), streamed);
+    return transport.send(b, settings.versionFor(replica.baseUrl), replica.toString(), streamed, deadline);
   }
 
   /** Adds the key and the configured headers (which replace defaults of the same name). */

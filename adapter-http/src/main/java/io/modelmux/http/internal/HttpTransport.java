@@ -2,6 +2,8 @@ package io.modelmux.http.internal;
 
 import io.modelmux.BackendException;
 import io.modelmux.BackendTimeoutException;
+import io.modelmux.DeadlineExceededException;
+import io.modelmux.ModelMuxException;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.Secrets;
 import java.io.ByteArrayInputStream;
@@ -22,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
@@ -115,6 +118,7 @@ public final class HttpTransport {
       // one sweep over the open exchanges, rather than a task per exchange: scheduling a task
       // wakes the watchdog thread, which cost a third of the throughput on two cores
       long every = Math.max(5, Math.min(250, Math.min(options.idleTimeout().toMillis(), options.totalTimeout().toMillis()) / 8));
+      w.setRemoveOnCancelPolicy(true); // a deadline's check leaves the queue when its exchange ends
       w.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
       watchdog = w;
     }
@@ -159,11 +163,15 @@ public final class HttpTransport {
    * @param where the server, for messages (never holds a key)
    * @param streamed whether the body is a stream (the headers wait is then {@code
    *     first_byte_timeout} rather than {@code total_timeout})
+   * @param deadline the request's deadline, or null: when it comes before {@code total_timeout}
+   *     it bounds the exchange, and passing it fails with a {@link DeadlineExceededException}
    * @throws BackendTimeoutException when the connection or the headers do not come in time
+   * @throws DeadlineExceededException when the deadline passes first
    * @throws BackendException retryable when the connection fails; not retryable for a redirect
    * @throws IllegalStateException when not started
    */
-  public Exchange send(HttpRequest.Builder request, HttpClient.Version version, String where, boolean streamed) {
+  public Exchange send(
+      HttpRequest.Builder request, HttpClient.Version version, String where, boolean streamed, @Nullable Instant deadline) {
     HttpClient c = client;
     if (c == null) {
       throw new IllegalStateException("model '" + modelId + "' is not loaded");
@@ -171,9 +179,32 @@ public final class HttpTransport {
     long start = System.nanoTime();
     boolean firstByte = streamed && options.firstByteTimeout().compareTo(options.totalTimeout()) < 0;
     Duration headersWait = firstByte ? options.firstByteTimeout() : options.totalTimeout();
+    String waitOption = firstByte ? "first_byte_timeout" : "total_timeout";
+    long deadlineNanos = Long.MAX_VALUE;
+    if (deadline != null) {
+      Duration left = untilDeadline(deadline);
+      if (left.isZero()) {
+        throw deadlinePassed(deadline, where, "");
+      }
+      if (left.compareTo(options.totalTimeout()) < 0) {
+        deadlineNanos = start + left.toNanos();
+      }
+      if (left.compareTo(headersWait) < 0) {
+        headersWait = left;
+        waitOption = DEADLINE;
+      }
+    }
     HttpRequest built = request.timeout(headersWait).version(version).build();
-    HttpResponse<InputStream> response = send(c, built, where, firstByte ? "first_byte_timeout" : "total_timeout", headersWait);
-    Exchange exchange = new Exchange(response, where, start);
+    HttpResponse<InputStream> response;
+    try {
+      response = send(c, built, where, waitOption, headersWait);
+    } catch (BackendTimeoutException e) {
+      if (DEADLINE.equals(e.timeout())) {
+        throw deadlinePassed(deadline, where, "");
+      }
+      throw e;
+    }
+    Exchange exchange = new Exchange(response, where, start, deadlineNanos, deadline);
     int status = response.statusCode();
     if (status >= 300 && status < 400) {
       exchange.close();
@@ -247,6 +278,30 @@ public final class HttpTransport {
     }
   }
 
+  /** The name of the limit a request's deadline sets, where a timeout option's name would go. */
+  private static final String DEADLINE = "deadline";
+
+  /** Returns the time left until {@code deadline}: zero once passed; never overflows. */
+  private static Duration untilDeadline(Instant deadline) {
+    Instant now = Instant.now();
+    if (!now.isBefore(deadline)) {
+      return Duration.ZERO;
+    }
+    try {
+      return Duration.between(now, deadline);
+    } catch (ArithmeticException e) {
+      return Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L); // Instant.MAX: as good as none
+    }
+  }
+
+  private DeadlineExceededException deadlinePassed(@Nullable Instant deadline, String where, CharSequence partial) {
+    return new DeadlineExceededException(
+        "the request to " + where + " for model '" + modelId + "' passed its deadline " + deadline
+            + (partial.length() > 0 ? " after " + partial.length() + " characters" : "")
+            + "; the exchange was cancelled; retry with a later deadline",
+        modelId, null);
+  }
+
   /**
    * Names what went wrong with a connection in words: the JDK's own messages are often null.
    *
@@ -302,16 +357,32 @@ public final class HttpTransport {
     private @Nullable Inflater inflater;
     private final String where;
     private final long startNanos;
+    private final long deadlineNanos;
+    private final @Nullable Instant deadline;
     private volatile long lastNanos;
     /** The option whose time ran out, once the watchdog closed the body. */
     private final AtomicReference<@Nullable String> expired = new AtomicReference<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private java.util.concurrent.@Nullable ScheduledFuture<?> deadlineCheck;
 
-    Exchange(HttpResponse<InputStream> response, String where, long startNanos) {
+    Exchange(HttpResponse<InputStream> response, String where, long startNanos, long deadlineNanos, @Nullable Instant deadline) {
       this.response = response;
       this.raw = response.body();
       this.where = where;
       this.startNanos = startNanos;
+      this.deadlineNanos = deadlineNanos;
+      this.deadline = deadline;
+      ScheduledExecutorService w = watchdog;
+      if (deadlineNanos != Long.MAX_VALUE && w != null) {
+        // the sweep runs every quarter second at most; a deadline is kept to the millisecond,
+        // at the price of a task for only the exchanges that have one
+        long delay = Math.max(0, deadlineNanos - System.nanoTime()) + TimeUnit.MILLISECONDS.toNanos(1);
+        try {
+          deadlineCheck = w.schedule(() -> check(System.nanoTime()), delay, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          deadlineCheck = null; // stopped: the body is closed by stop()
+        }
+      }
       this.lastNanos = System.nanoTime();
       open.add(this);
     }
@@ -319,7 +390,8 @@ public final class HttpTransport {
     /** Closes the body when a timeout ran out; called by the watchdog's sweep. */
     void check(long now) {
       String option =
-          now - startNanos > options.totalTimeout().toNanos() ? "total_timeout"
+          now - deadlineNanos > 0 ? DEADLINE
+              : now - startNanos > options.totalTimeout().toNanos() ? "total_timeout"
               : now - lastNanos > options.idleTimeout().toNanos() ? "idle_timeout" : null;
       if (option != null && expired.compareAndSet(null, option)) {
         closeQuietly(raw); // a blocked read fails; the connection is dropped
@@ -364,6 +436,7 @@ public final class HttpTransport {
      * @param partial the text delivered so far, for the exception's {@code partialText}
      * @return how many bytes were read, or -1 at the end of the body or after {@link #cancel()}
      * @throws BackendTimeoutException when a timeout closed the body
+     * @throws DeadlineExceededException when the request's deadline closed it
      * @throws BackendException when the connection broke or the body cannot be decoded
      */
     public int read(byte[] buf, CharSequence partial) {
@@ -487,8 +560,11 @@ public final class HttpTransport {
           modelId, false, -1, null, partial.toString(), null);
     }
 
-    private BackendTimeoutException timeout(CharSequence partial, @Nullable Throwable cause) {
+    private ModelMuxException timeout(CharSequence partial, @Nullable Throwable cause) {
       String option = expired.get();
+      if (DEADLINE.equals(option)) {
+        return deadlinePassed(deadline, where, partial);
+      }
       boolean total = "total_timeout".equals(option);
       Duration limit = total ? options.totalTimeout() : options.idleTimeout();
       return new BackendTimeoutException(
@@ -556,6 +632,10 @@ public final class HttpTransport {
     @Override
     public void close() {
       open.remove(this);
+      java.util.concurrent.ScheduledFuture<?> d = deadlineCheck;
+      if (d != null) {
+        d.cancel(false);
+      }
       closeQuietly(raw);
       endInflater();
     }

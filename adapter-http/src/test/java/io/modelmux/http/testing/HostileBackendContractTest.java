@@ -245,6 +245,59 @@ public abstract class HostileBackendContractTest {
   }
 
   @Test
+  void should_end_a_stalled_body_at_the_request_deadline_well_before_total_timeout() {
+    CountDownLatch release = new CountDownLatch(1);
+    byte[] answer = answer("never finished");
+    server.on(generatePath(), FakeServer.stallAfter(java.util.Arrays.copyOf(answer, answer.length / 2), 10_000_000, "application/json", release));
+    ModelAdapter a = adapter(spec(server.root()).option("total_timeout", "30s"));
+
+    long start = System.nanoTime();
+    Throwable e = catchThrowable(() -> a.generate(GenerateRequest.builder().prompt("Hi").timeout(java.time.Duration.ofMillis(300)).build()));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    release.countDown();
+
+    assertThat(e).isInstanceOf(io.modelmux.DeadlineExceededException.class).hasMessageContaining("passed its deadline");
+    assertThat(millis).as("ended within 50 ms of the deadline, not at total_timeout").isBetween(250L, 350L);
+    FakeServer.awaitUntil(() -> server.clientWentAway);
+  }
+
+  @Test
+  void should_end_a_trickling_stream_at_the_request_deadline() {
+    server.on(streamPath(), FakeServer.trickle(streamEvent("tick "), 50));
+    ModelAdapter a = adapter(spec(server.root()).option("total_timeout", "30s"));
+
+    long start = System.nanoTime();
+    Throwable e = catchThrowable(() -> a.stream(
+        GenerateRequest.builder().prompt("Hi").timeout(java.time.Duration.ofMillis(400)).build(), new io.modelmux.testing.RecordingSink()));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(e).isInstanceOf(io.modelmux.DeadlineExceededException.class).hasMessageContaining("characters");
+    assertThat(millis).isBetween(350L, 450L);
+    FakeServer.awaitUntil(() -> server.clientWentAway);
+  }
+
+  @Test
+  void should_not_wait_for_headers_past_the_request_deadline() {
+    CountDownLatch release = new CountDownLatch(1);
+    server.on(generatePath(), ex -> {
+      try {
+        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    ModelAdapter a = adapter(spec(server.root()));
+
+    long start = System.nanoTime();
+    Throwable e = catchThrowable(() -> a.generate(GenerateRequest.builder().prompt("Hi").timeout(java.time.Duration.ofMillis(300)).build()));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    release.countDown();
+
+    assertThat(e).isInstanceOf(io.modelmux.DeadlineExceededException.class);
+    assertThat(millis).isBetween(250L, 350L);
+  }
+
+  @Test
   void should_end_16_stalled_exchanges_together_within_total_timeout() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     byte[] answer = answer("never finished");
