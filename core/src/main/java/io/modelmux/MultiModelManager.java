@@ -7,6 +7,7 @@ import io.modelmux.spi.ModelFactory;
 import io.modelmux.spi.ModelSpec;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -279,6 +280,7 @@ public interface MultiModelManager extends AutoCloseable {
     private @Nullable ClassLoader classLoader;
     private Function<String, String> environment = System::getenv;
     private @Nullable ExecutorService executor;
+    private Duration closeTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
     private @Nullable MemoryConfig memory;
     private @Nullable Hardware hardware;
@@ -495,13 +497,32 @@ public interface MultiModelManager extends AutoCloseable {
     /**
      * Sets the executor that runs asynchronous and streamed requests. The caller keeps
      * ownership: {@link MultiModelManager#close()} does not shut it down. By default the
-     * manager creates a cached pool of daemon threads and shuts it down on close.
+     * manager runs them on at most 64 daemon threads (idle ones end after a minute) with up to
+     * 10,000 more requests queued, beyond which a request fails as overloaded at once; it shuts
+     * that pool down on close.
      *
      * @param executor the executor; not null
      * @return this builder
      */
     public Builder executor(ExecutorService executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Sets how long {@link MultiModelManager#close()} waits for requests in flight to finish
+     * before it closes their models under them (default 30 s): an adapter call that is stuck
+     * cannot hold {@code close()} for ever.
+     *
+     * @param closeTimeout positive
+     * @return this builder
+     */
+    public Builder closeTimeout(Duration closeTimeout) {
+      Objects.requireNonNull(closeTimeout, "closeTimeout");
+      if (closeTimeout.isNegative() || closeTimeout.isZero()) {
+        throw new IllegalArgumentException("closeTimeout must be positive, got " + closeTimeout);
+      }
+      this.closeTimeout = closeTimeout;
       return this;
     }
 
@@ -565,7 +586,7 @@ public interface MultiModelManager extends AutoCloseable {
               f, allModels, allAliases, defaultName, defaultFromEnv, executor, clock, mem,
               hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners),
               List.copyOf(allRoutes.values()), List.copyOf(routeListeners), classifier,
-              cfg == null ? null : cfg.cache().orElse(null)));
+              cfg == null ? null : cfg.cache().orElse(null), closeTimeout));
     }
   }
 }

@@ -35,6 +35,11 @@ final class BatchQueue implements AutoCloseable {
     this.worker.start();
   }
 
+  /** Returns whether {@code t} is this queue's worker, which runs the batches (and their stream listeners). */
+  boolean isWorker(Thread t) {
+    return t == worker;
+  }
+
   void submit(GenerationJob job) {
     if (closed) {
       job.result.completeExceptionally(unloaded());

@@ -3,6 +3,8 @@ package io.modelmux.djl;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import io.modelmux.BackendException;
+import io.modelmux.DeadlineExceededException;
 import io.modelmux.GenerateOptions;
 import io.modelmux.GenerateRequest;
 import io.modelmux.InvalidRequestException;
@@ -23,12 +25,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -341,19 +347,49 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     if (l == null) {
       throw new IllegalStateException("model '" + modelId + "' is not loaded");
     }
+    if (l.queue != null && l.queue.isWorker(Thread.currentThread())) {
+      // a stream listener runs on the batch worker: waiting there for a batch it must run itself
+      // would stop the model for good
+      throw new InvalidRequestException(
+          "a request to model '" + modelId + "' was made from its own batch thread (by a stream listener of that model);"
+              + " it would wait for itself for ever: make the call from another thread, such as with generateAsync",
+          modelId, null);
+    }
     GenerationJob job = job(l, request, sink);
     if (l.queue != null) {
       l.queue.submit(job);
     } else {
-      l.generator.run(List.of(job));
+      l.generator.run(List.of(job)); // in this thread: the generator checks the deadline between tokens
     }
+    return await(job);
+  }
+
+  /**
+   * Waits for {@code job}'s result, for no longer than its deadline: a caller past it, or
+   * interrupted (a cancelled {@code generateAsync}), gives the job up, and the batch drops it
+   * at its next step.
+   */
+  private Completion await(GenerationJob job) {
     try {
-      return job.result.join();
-    } catch (CompletionException e) {
+      if (job.deadlineNanos == Long.MAX_VALUE) {
+        return job.result.get();
+      }
+      return job.result.get(Math.max(0, job.deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
       if (e.getCause() instanceof ModelMuxException) {
         throw (ModelMuxException) e.getCause();
       }
-      throw e;
+      throw new BackendException("model '" + modelId + "' failed while generating: " + e.getCause(), modelId, false, e.getCause());
+    } catch (TimeoutException e) {
+      job.abandon();
+      throw new DeadlineExceededException(
+          "request to model '" + modelId + "' passed its deadline while queued or generating; it was dropped from its batch;"
+              + " retry with a later deadline",
+          modelId, null);
+    } catch (InterruptedException e) {
+      job.abandon();
+      Thread.currentThread().interrupt();
+      throw new ModelMuxException("request to model '" + modelId + "' was interrupted (cancelled); generation stopped", e);
     }
   }
 
@@ -382,7 +418,26 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     int eos = settings.eosTokenId() >= 0 ? settings.eosTokenId() : l.tokenizer.eosId();
     return new GenerationJob(
         prompt, sampler, o.maxTokens().orElse(settings.maxTokens()), eos, o.stop(),
-        l.tokenizer.newDetokenizer(), sink);
+        l.tokenizer.newDetokenizer(), sink, deadlineNanos(request));
+  }
+
+  /** Returns the request's deadline on {@link System#nanoTime()}'s scale, or {@link Long#MAX_VALUE}. */
+  private static long deadlineNanos(GenerateRequest request) {
+    Instant deadline = request.deadline().orElse(null);
+    if (deadline == null) {
+      return Long.MAX_VALUE;
+    }
+    long now = System.nanoTime();
+    Instant wall = Instant.now();
+    if (!wall.isBefore(deadline)) {
+      return now;
+    }
+    try {
+      long left = Duration.between(wall, deadline).toNanos();
+      return left > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + left;
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE; // centuries away
+    }
   }
 
   @Override

@@ -32,6 +32,10 @@ final class GenerationJob {
   private @Nullable FinishReason finish;
   private final long startNanos = System.nanoTime();
   private long firstTokenNanos = -1;
+  /** When the request's deadline passes, on {@link System#nanoTime()}; {@link Long#MAX_VALUE} without one. */
+  final long deadlineNanos;
+  /** Set by the caller's thread when it stopped waiting (interrupted, or past its deadline). */
+  private volatile boolean abandoned;
 
   GenerationJob(
       int[] prompt,
@@ -40,7 +44,9 @@ final class GenerationJob {
       int eosId,
       List<String> stops,
       TextTokenizer.Detokenizer detokenizer,
-      @Nullable TokenSink sink) {
+      @Nullable TokenSink sink,
+      long deadlineNanos) {
+    this.deadlineNanos = deadlineNanos;
     this.prompt = prompt;
     this.promptTokens = prompt.length;
     this.sampler = sampler;
@@ -51,8 +57,33 @@ final class GenerationJob {
     this.sink = sink;
   }
 
+  /** Returns whether nobody waits for this job any more: the stream was cancelled, or the caller gave up. */
   boolean isCancelled() {
-    return sink != null && sink.isCancelled();
+    return abandoned || sink != null && sink.isCancelled();
+  }
+
+  /** Returns whether the request's deadline has passed at {@code now}. */
+  boolean isExpired(long now) {
+    return now - deadlineNanos > 0;
+  }
+
+  /** Marks the job as given up by its caller: the batch drops it at its next step. */
+  void abandon() {
+    abandoned = true;
+  }
+
+  /** Ends the job with {@code failure}, keeping nothing more of it. */
+  void fail(RuntimeException failure) {
+    if (finish != null) {
+      return;
+    }
+    finish = FinishReason.CANCELLED;
+    result.completeExceptionally(failure);
+  }
+
+  /** Returns how many characters were produced so far. */
+  int emittedLength() {
+    return emitted.length();
   }
 
   /** Picks this row's next token from its logits. */

@@ -1,6 +1,7 @@
 package io.modelmux.djl;
 
 import io.modelmux.BackendException;
+import io.modelmux.DeadlineExceededException;
 import io.modelmux.FinishReason;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +20,38 @@ final class Generator {
     this.modelId = modelId;
   }
 
+  /**
+   * Ends {@code job} if nobody waits for it (cancelled) or its deadline passed; returns whether
+   * it was ended.
+   */
+  private boolean drop(GenerationJob job, long now) {
+    if (job.isCancelled()) {
+      job.finish(FinishReason.CANCELLED);
+      return true;
+    }
+    if (job.isExpired(now)) {
+      job.fail(new DeadlineExceededException(
+          "request to model '" + modelId + "' passed its deadline after " + job.emittedLength()
+              + " characters; generation stopped; retry with a later deadline",
+          modelId, null));
+      return true;
+    }
+    return false;
+  }
+
   void run(List<GenerationJob> jobs) {
-    List<GenerationJob> active = new ArrayList<>(jobs);
-    List<int[]> prompts = new ArrayList<>(jobs.size());
+    List<GenerationJob> active = new ArrayList<>(jobs.size());
+    long now = System.nanoTime();
     for (GenerationJob job : jobs) {
+      if (!drop(job, now)) { // a job given up or past its deadline while it queued is not started
+        active.add(job);
+      }
+    }
+    if (active.isEmpty()) {
+      return;
+    }
+    List<int[]> prompts = new ArrayList<>(active.size());
+    for (GenerationJob job : active) {
       prompts.add(job.prompt);
     }
     try (CausalLm.Decoder decoder = model.start(prompts)) {
@@ -32,10 +61,10 @@ final class Generator {
         boolean[] keep = new boolean[active.size()];
         int[] next = new int[active.size()];
         int kept = 0;
+        long stepNanos = System.nanoTime();
         for (int i = 0; i < active.size(); i++) {
           GenerationJob job = active.get(i);
-          if (job.isCancelled()) {
-            job.finish(FinishReason.CANCELLED);
+          if (drop(job, stepNanos)) { // checked between tokens
             continue;
           }
           int token = job.sample(logits[i], vocab);

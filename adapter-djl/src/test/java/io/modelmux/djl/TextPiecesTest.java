@@ -60,7 +60,7 @@ class TextPiecesTest {
   }
 
   private static GenerationJob job(List<String> stops, int max, RecordingSink sink) {
-    return new GenerationJob(new int[] {1}, new Sampler(0, 0, 1, 1), max, -1, stops, new ByteTokenizer().newDetokenizer(), sink);
+    return new GenerationJob(new int[] {1}, new Sampler(0, 0, 1, 1), max, -1, stops, new ByteTokenizer().newDetokenizer(), sink, Long.MAX_VALUE);
   }
 
   private static void feed(GenerationJob job, String text) {

@@ -26,6 +26,7 @@ import io.modelmux.internal.registry.RegisteredModel;
 import io.modelmux.internal.route.RouteEvents;
 import io.modelmux.internal.route.Router;
 import io.modelmux.internal.route.TaskClassifiers;
+import io.modelmux.internal.serve.AsyncCall;
 import io.modelmux.internal.serve.BlockingTokenStream;
 import io.modelmux.internal.serve.RequestPath;
 import io.modelmux.internal.serve.StreamSession;
@@ -35,6 +36,7 @@ import io.modelmux.spi.ModelFactories;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.spi.TaskClassifier;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,10 +52,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,12 +82,16 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closing = new CountDownLatch(1); // ends requests' waits between attempts
+  private static final int DEFAULT_THREADS = 64;
+  private static final int DEFAULT_QUEUE = 10_000;
+  private final Duration closeTimeout;
   private final MemoryScheduler scheduler;
   private final RequestPath path;
 
   private DefaultMultiModelManager(ManagerSettings settings) {
     this.factories = settings.factories();
     this.clock = settings.clock();
+    this.closeTimeout = settings.closeTimeout();
     ExecutorService executor = settings.executor();
     this.scheduler =
         new MemoryScheduler(
@@ -97,7 +105,12 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       this.executor = executor;
       this.ownsExecutor = false;
     } else {
-      this.executor = Executors.newCachedThreadPool(daemonThreads());
+      // bounded: a burst of asynchronous requests queues instead of starting a thread each
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              DEFAULT_THREADS, DEFAULT_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(DEFAULT_QUEUE), daemonThreads());
+      pool.allowCoreThreadTimeOut(true);
+      this.executor = pool;
       this.ownsExecutor = true;
     }
     this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing);
@@ -183,16 +196,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     if (closed.get()) {
       return CompletableFuture.failedFuture(RequestPath.closedError());
     }
-    CompletableFuture<GenerateResponse> result = new CompletableFuture<>();
+    AsyncCall result = new AsyncCall(() -> path.generate(request));
     try {
-      executor.execute(
-          () -> {
-            try {
-              result.complete(path.generate(request));
-            } catch (RuntimeException e) {
-              result.completeExceptionally(e);
-            }
-          });
+      executor.execute(result);
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(closed.get() ? RequestPath.closedError() : rejected(request, e));
     }
@@ -264,24 +270,38 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     List<RegisteredModel> removed = registry.remove(model);
     List<ModelRef> refs = new ArrayList<>(removed.size());
     for (RegisteredModel m : removed) {
-      drainAndClose(m);
+      drainAndClose(m, Long.MAX_VALUE);
       refs.add(m.ref);
     }
     return refs;
   }
 
-  private void drainAndClose(RegisteredModel m) {
+  /**
+   * Lets {@code m}'s requests in flight finish, until {@code untilNanos} ({@link System#nanoTime()};
+   * {@link Long#MAX_VALUE}: however long they take), then closes it.
+   */
+  private void drainAndClose(RegisteredModel m, long untilNanos) {
     draining.add(m);
     m.residency.startDraining();
     boolean interrupted = false;
     while (true) {
       try {
-        m.residency.drained().get();
+        if (untilNanos == Long.MAX_VALUE) {
+          m.residency.drained().get();
+        } else {
+          m.residency.drained().get(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
         break;
       } catch (InterruptedException e) {
         interrupted = true;
       } catch (ExecutionException e) {
         break; // never completed exceptionally
+      } catch (TimeoutException e) {
+        log.warn(
+            "model {} still had {} request(s) in flight when close() had waited closeTimeout ({} ms) for them;"
+                + " closing it under them",
+            m.ref, m.residency.inFlight(), closeTimeout.toMillis());
+        break;
       }
     }
     scheduler.remove(m);
@@ -542,6 +562,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       return;
     }
     closing.countDown();
+    long until = System.nanoTime() + closeTimeout.toNanos();
     for (RegisteredModel m : registry.snapshot().models) {
       m.guard.close(); // requests queued for a slot fail as closed
     }
@@ -551,14 +572,15 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       } catch (UnknownModelException e) {
         continue; // removed by a concurrent unregister, which closes it
       }
-      drainAndClose(m);
+      drainAndClose(m, until);
     }
     scheduler.close();
     if (ownsExecutor) {
       executor.shutdown();
       try {
-        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-          log.warn("worker threads still running 10 s after close; interrupting them");
+        long left = Math.max(0, until - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1);
+        if (!executor.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          log.warn("worker threads still running after close() waited closeTimeout ({} ms); interrupting them", closeTimeout.toMillis());
           executor.shutdownNow();
         }
       } catch (InterruptedException e) {

@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * @param routeListeners listeners for route events and shadow results
  * @param classifier the task classifier chosen in code, or null to discover one
  * @param cache the cache section, or null (logged as not yet live)
+ * @param closeTimeout how long close() waits for requests in flight
  */
 public record ManagerSettings(
     ModelFactories factories,
@@ -42,4 +43,5 @@ public record ManagerSettings(
     List<io.modelmux.RouteConfig> routes,
     List<io.modelmux.RouteEventListener> routeListeners,
     io.modelmux.spi.@Nullable TaskClassifier classifier,
-    io.modelmux.@Nullable CacheConfig cache) {}
+    io.modelmux.@Nullable CacheConfig cache,
+    java.time.Duration closeTimeout) {}

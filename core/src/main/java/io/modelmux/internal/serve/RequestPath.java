@@ -205,7 +205,7 @@ public final class RequestPath {
       // retry the same model, or move to the next candidate, or fail
       checkOpenOr(trial);
       if (isPast(request)) {
-        throw trial.end(deadline(model, request.deadline().orElse(null)));
+        throw trial.end(failure instanceof DeadlineExceededException ? failure : deadline(model, request.deadline().orElse(null)));
       }
       if (session != null && session.delivered()) {
         throw trial.end(broken(model, failure, session)); // a stream fails over only before its first piece reached the caller
@@ -637,7 +637,7 @@ public final class RequestPath {
   private static DeadlineExceededException deadline(RegisteredModel model, @Nullable Instant deadline) {
     return new DeadlineExceededException(
         "request to model '" + model.ref + "' passed its deadline " + (deadline == null ? "" : deadline)
-            + " before it was served; retry with a later deadline",
+            + " before it was served in full; retry with a later deadline",
         model.ref.id(),
         null);
   }
