@@ -29,6 +29,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -243,9 +245,19 @@ public final class HttpTransport {
   }
 
   private HttpResponse<InputStream> send(HttpClient c, HttpRequest request, String where, String waitOption, Duration wait) {
+    long start = System.nanoTime();
     try {
-      return c.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return await(c.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()), waitOption, wait);
+    } catch (TimeoutException e) {
+      throw new BackendTimeoutException(
+          "the server at " + where + " did not answer for model '" + modelId + "' within " + waitOption + " ("
+              + wait.toMillis() + " ms); it may be overloaded",
+          modelId, waitOption, wait, null, null);
     } catch (HttpConnectTimeoutException e) {
+      if (DEADLINE.equals(waitOption) && System.nanoTime() - start >= wait.toNanos()) {
+        // the request's timeout (the deadline) ran out while connecting
+        throw new BackendTimeoutException("deadline while connecting", modelId, DEADLINE, wait, null, null);
+      }
       throw new BackendTimeoutException(
           "could not connect to " + where + " for model '" + modelId + "' within connect_timeout ("
               + options.connectTimeout().toMillis() + " ms); is the server up"
@@ -275,6 +287,33 @@ public final class HttpTransport {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackendException("interrupted while calling " + where + " for model '" + modelId + "'", modelId, false, e);
+    }
+  }
+
+  /**
+   * Waits for the response headers: for exactly {@code wait} when it is the request's deadline
+   * (the client's own timer fires late while it connects under load), else a little longer than
+   * the client's own timeout, which then names what ran out. Cancels the exchange when the wait
+   * ends or the thread is interrupted, so that its connection is not left behind.
+   */
+  private static HttpResponse<InputStream> await(
+      java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> f, String waitOption, Duration wait)
+      throws IOException, InterruptedException, TimeoutException {
+    long nanos = DEADLINE.equals(waitOption) ? wait.toNanos() : wait.toNanos() + TimeUnit.SECONDS.toNanos(1);
+    try {
+      return f.get(nanos, TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException) {
+        throw (IOException) cause;
+      }
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      throw new IOException(cause);
+    } catch (TimeoutException | InterruptedException e) {
+      f.cancel(true);
+      throw e;
     }
   }
 
