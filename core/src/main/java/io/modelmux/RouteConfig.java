@@ -68,6 +68,8 @@ public final class RouteConfig {
   private final @Nullable Preference prefer;
   private final @Nullable Shadow shadow;
   private final List<String> fallbacks;
+  private final @Nullable String onContextLength;
+  private final @Nullable String onContentFilter;
 
   private RouteConfig(Builder b) {
     this.name = b.name;
@@ -76,6 +78,8 @@ public final class RouteConfig {
     this.prefer = b.prefer;
     this.shadow = b.shadow;
     this.fallbacks = List.copyOf(b.fallbacks);
+    this.onContextLength = b.onContextLength;
+    this.onContentFilter = b.onContentFilter;
     int policies = (split.isEmpty() ? 0 : 1) + (canary == null ? 0 : 1) + (prefer == null ? 0 : 1);
     if (policies != 1) {
       throw new IllegalStateException(
@@ -135,6 +139,22 @@ public final class RouteConfig {
     return Optional.ofNullable(shadow);
   }
 
+  /**
+   * Returns the model (or route) a request goes to when the chosen one finds its prompt too long
+   * for its context ({@link ContextLengthExceededException}), if set.
+   */
+  public Optional<String> onContextLength() {
+    return Optional.ofNullable(onContextLength);
+  }
+
+  /**
+   * Returns the model (or route) a request goes to when the chosen one blocks it as filtered
+   * ({@link ContentFilteredException}), if set; without one the caller gets the typed error.
+   */
+  public Optional<String> onContentFilter() {
+    return Optional.ofNullable(onContentFilter);
+  }
+
   /** Returns the fallback chain, in order. */
   public List<String> fallbacks() {
     return fallbacks;
@@ -152,7 +172,9 @@ public final class RouteConfig {
   public String toString() {
     return "RouteConfig{" + name + ", " + policy
         + (policy == Policy.SPLIT ? ", split=" + split : policy == Policy.CANARY ? ", " + canary : ", prefer=" + prefer)
-        + (shadow == null ? "" : ", " + shadow) + (fallbacks.isEmpty() ? "" : ", fallbacks=" + fallbacks) + '}';
+        + (shadow == null ? "" : ", " + shadow) + (fallbacks.isEmpty() ? "" : ", fallbacks=" + fallbacks)
+        + (onContextLength == null ? "" : ", onContextLength=" + onContextLength)
+        + (onContentFilter == null ? "" : ", onContentFilter=" + onContentFilter) + '}';
   }
 
   /** Builds a {@link RouteConfig}; each setter checks its argument at once. Not thread-safe. */
@@ -163,6 +185,8 @@ public final class RouteConfig {
     private @Nullable Preference prefer;
     private @Nullable Shadow shadow;
     private List<String> fallbacks = List.of();
+    private @Nullable String onContextLength;
+    private @Nullable String onContentFilter;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
@@ -210,6 +234,18 @@ public final class RouteConfig {
     /** Sets the models to try in order when the chosen one fails; not null. */
     public Builder fallbacks(List<String> fallbacks) {
       this.fallbacks = List.copyOf(Objects.requireNonNull(fallbacks, "fallbacks"));
+      return this;
+    }
+
+    /** Sends requests whose prompt is too long for the chosen model to {@code model} (or route); not null. */
+    public Builder onContextLength(String model) {
+      this.onContextLength = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /** Sends requests the chosen model blocks as filtered to {@code model} (or route); not null. */
+    public Builder onContentFilter(String model) {
+      this.onContentFilter = Objects.requireNonNull(model, "model");
       return this;
     }
 

@@ -195,6 +195,62 @@ class GuardTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("lists itself as a fallback");
   }
 
+  // ---- error-class fallbacks -----------------------------------------------------------------
+
+  @Test
+  void should_send_a_prompt_too_long_for_the_model_to_the_routes_on_context_length_model() {
+    backends.on("small", (call, request, sink) -> {
+      throw new ContextLengthExceededException("too long for small", "small", 400, 5000, 4096, null);
+    });
+    backends.on("big", (call, request, sink) -> ok("big read it all"));
+    backends.on("spare", (call, request, sink) -> ok("spare"));
+    manager = builder().model(model("small").build()).model(model("big").build()).model(model("spare").build())
+        .route(RouteConfig.builder("chat").target("small").fallbacks(List.of("spare")).onContextLength("big").build()).build();
+
+    GenerateResponse r = manager.generate(GenerateRequest.of("chat", "a long prompt"));
+
+    assertThat(r.text()).isEqualTo("big read it all");
+    assertThat(backends.calls("small")).as("not retried: the same prompt fails the same way").isEqualTo(1);
+    assertThat(backends.calls("spare")).as("the fallbacks are for failures that may pass").isZero();
+    assertThat(r.attempts()).extracting(a -> a.model().id(), a -> a.errorType().orElse(""))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("small", "ContextLengthExceededException"),
+            org.assertj.core.groups.Tuple.tuple("big", ""));
+    assertThat(manager.model("small").orElseThrow().guardStats().failureRate()).as("not the backend's fault").isEmpty();
+  }
+
+  @Test
+  void should_not_call_a_model_whose_tokenizer_counts_the_prompt_as_too_long_when_a_route_has_somewhere_else() {
+    backends.context("small", 10).on("big", (call, request, sink) -> ok("big"));
+    manager = builder().model(model("small").build()).model(model("big").build())
+        .route(RouteConfig.builder("chat").target("small").onContextLength("big").build()).build();
+
+    GenerateResponse r = manager.generate(GenerateRequest.of("chat", "a prompt of more than ten characters"));
+
+    assertThat(r.text()).isEqualTo("big");
+    assertThat(backends.calls("small")).as("counted locally: no call").isZero();
+    assertThat(manager.generate(GenerateRequest.of("chat", "short")).text()).as("a prompt that fits stays").isEqualTo("ok");
+    assertThat(manager.generate(GenerateRequest.of("small", "a prompt of more than ten characters")).text())
+        .as("without a route's on_context_length the model is called as before (a local model truncates)")
+        .isEqualTo("ok");
+    assertThat(backends.calls("small")).isEqualTo(2);
+  }
+
+  @Test
+  void should_send_a_filtered_request_to_on_content_filter_or_give_the_caller_the_typed_error() {
+    backends.on("strict", (call, request, sink) -> {
+      throw new ContentFilteredException("blocked by strict", "strict", null);
+    });
+    backends.on("lenient", (call, request, sink) -> ok("lenient"));
+    manager = builder().model(model("strict").build()).model(model("lenient").build())
+        .route(RouteConfig.builder("routed").target("strict").onContentFilter("lenient").build())
+        .route(RouteConfig.builder("plain").target("strict").fallbacks(List.of("lenient")).build()).build();
+
+    assertThat(manager.generate(GenerateRequest.of("routed", "hi")).text()).isEqualTo("lenient");
+    assertThatThrownBy(() -> manager.generate(GenerateRequest.of("plain", "hi"))).isInstanceOf(ContentFilteredException.class);
+    assertThat(backends.calls("lenient")).as("a filtered request is not a failure that may pass: no fallback").isEqualTo(1);
+  }
+
   // ---- circuit breakers ------------------------------------------------------------------------
 
   @Test

@@ -31,6 +31,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -438,6 +439,27 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE; // centuries away
     }
+  }
+
+  /** Counts the prompt with the model's tokenizer, when loaded. */
+  @Override
+  public OptionalInt promptTokens(GenerateRequest request) {
+    Loaded l = loaded;
+    if (l == null) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(l.tokenizer.encode(PromptText.of(request)).length);
+    } catch (RuntimeException e) {
+      return OptionalInt.empty(); // the request itself will say what is wrong with it
+    }
+  }
+
+  /** Returns the model's context, when loaded. */
+  @Override
+  public OptionalInt contextLength() {
+    Loaded l = loaded;
+    return l == null ? OptionalInt.empty() : OptionalInt.of(l.lm.contextLength());
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.modelmux.AuthenticationException;
 import io.modelmux.BackendException;
 import io.modelmux.ContentFilteredException;
+import io.modelmux.ContextLengthExceededException;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.RateLimitedException;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -182,7 +185,19 @@ final class GeminiErrors {
     return failed(head, quoted, status, status == 408 || status == 409 || status >= 500 || status < 0);
   }
 
+  private static final Pattern TOKEN_COUNTS =
+      Pattern.compile("input token count \\((\\d+)\\) exceeds the maximum number of tokens allowed \\((\\d+)\\)");
+
   private InvalidRequestException invalid(String head, String quoted, int status) {
+    if (looksLikeContext(quoted)) {
+      Matcher m = TOKEN_COUNTS.matcher(quoted);
+      boolean counted = m.find();
+      return new ContextLengthExceededException(
+          "Gemini at " + where + " refused the request to model '" + modelId + "' as too long for its context (" + head + ": "
+              + quoted + "); shorten the prompt, lower max tokens, or route such requests to a model with a longer context"
+              + " (on_context_length)",
+          modelId, status, counted ? count(m.group(1)) : -1, counted ? count(m.group(2)) : -1, null);
+    }
     return new InvalidRequestException(
         "Gemini at " + where + " refused the request to model '" + modelId + "' (" + head + ": " + quoted + ")"
             + (looksLikeContext(quoted) ? "; shorten the prompt or lower max tokens" : "; fix the request"),
@@ -328,6 +343,14 @@ final class GeminiErrors {
       }
     }
     return flagged;
+  }
+
+  private static int count(String digits) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      return -1; // more digits than an int
+    }
   }
 
   private static boolean looksLikeContext(String text) {

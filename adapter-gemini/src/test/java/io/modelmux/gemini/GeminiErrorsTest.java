@@ -144,7 +144,11 @@ class GeminiErrorsTest {
   @Test
   void should_map_invalid_argument_and_failed_precondition_to_invalid_requests() {
     assertThat(failure(400, error(400, "INVALID_ARGUMENT", "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).")))
-        .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.isRetryable()).isFalse())
+        .isInstanceOfSatisfying(io.modelmux.ContextLengthExceededException.class, e -> {
+          assertThat(e.isRetryable()).isFalse();
+          assertThat(e.promptTokens()).hasValue(1_200_000);
+          assertThat(e.contextLength()).hasValue(1_048_576);
+        })
         .hasMessageContaining("exceeds the maximum")
         .hasMessageContaining("shorten the prompt");
     assertThat(failure(400, error(400, "FAILED_PRECONDITION", "User location is not supported for the API use.")))

@@ -3,6 +3,8 @@ package io.modelmux.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelmux.AuthenticationException;
 import io.modelmux.BackendException;
+import io.modelmux.ContentFilteredException;
+import io.modelmux.ContextLengthExceededException;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.RateLimitedException;
@@ -19,6 +21,8 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,6 +63,20 @@ final class OpenAiErrors {
           "the server at " + where + " rate-limited model '" + modelId + "' (HTTP 429: " + quoted + ")"
               + (wait != null ? "; retry after " + wait.toMillis() + " ms" : "; retry later"),
           modelId, status, wait, null);
+    }
+    if ((status == 400 || status == 413 || status == 422) && isContentFilter(type)) {
+      return new ContentFilteredException(
+          "the server at " + where + " blocked the request to model '" + modelId + "' by its content filter (HTTP " + status
+              + ": " + quoted + "); rephrase it, or route such requests elsewhere (on_content_filter)",
+          modelId, status, null, null);
+    }
+    if ((status == 400 || status == 413 || status == 422) && (looksLikeContext(quoted) || isContextType(type))) {
+      int[] counts = contextCounts(body, detail);
+      return new ContextLengthExceededException(
+          "the server at " + where + " refused the request to model '" + modelId + "' as too long for its context (HTTP "
+              + status + ": " + quoted + "); shorten the prompt, lower max tokens, or route such requests to a model with"
+              + " a longer context (on_context_length)",
+          modelId, status, counts[0], counts[1], null);
     }
     if (status == 400 || status == 413 || status == 422) {
       return new InvalidRequestException(
@@ -136,6 +154,46 @@ final class OpenAiErrors {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  private static final Pattern CONTEXT = Pattern.compile("(?:maximum context length is|context size \\() ?(\\d+)");
+  private static final Pattern PROMPT =
+      Pattern.compile("(?:has|resulted in|request \\() ?(\\d+)(?: input)? tokens");
+
+  /** Returns {prompt tokens, context} from llama.cpp's fields or the message's words; -1 where unknown. */
+  private static int[] contextCounts(byte[] body, @Nullable String message) {
+    JsonNode error = parse(body) == null ? null : parse(body).path("error");
+    int prompt = error != null && error.path("n_prompt_tokens").canConvertToInt() ? error.path("n_prompt_tokens").asInt() : -1;
+    int context = error != null && error.path("n_ctx").canConvertToInt() ? error.path("n_ctx").asInt() : -1;
+    if (message != null) {
+      Matcher c = CONTEXT.matcher(message);
+      if (context < 0 && c.find()) {
+        context = parseOrMinus(c.group(1));
+      }
+      Matcher p = PROMPT.matcher(message);
+      if (prompt < 0 && p.find()) {
+        prompt = parseOrMinus(p.group(1));
+      }
+    }
+    return new int[] {prompt, context};
+  }
+
+  private static int parseOrMinus(String digits) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      return -1; // more digits than an int: not a count worth reporting
+    }
+  }
+
+  /** Returns whether the error's code or type (quoted) says the context was exceeded. */
+  private static boolean isContextType(String quotedType) {
+    return quotedType.contains("context_length_exceeded") || quotedType.contains("exceed_context_size");
+  }
+
+  /** Returns whether the error's code or type (quoted) says a content filter blocked the request. */
+  private static boolean isContentFilter(String quotedType) {
+    return quotedType.contains("content_filter") || quotedType.contains("content_policy_violation");
   }
 
   private static boolean looksLikeContext(String text) {

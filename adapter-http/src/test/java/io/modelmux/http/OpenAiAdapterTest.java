@@ -11,6 +11,8 @@ import io.modelmux.AuthenticationException;
 import io.modelmux.BackendException;
 import io.modelmux.ChatMessage;
 import io.modelmux.ConfigException;
+import io.modelmux.ContentFilteredException;
+import io.modelmux.ContextLengthExceededException;
 import io.modelmux.FinishReason;
 import io.modelmux.GenerateRequest;
 import io.modelmux.InvalidRequestException;
@@ -290,16 +292,32 @@ class OpenAiAdapterTest {
 
   @ParameterizedTest
   @CsvSource({
-    "400, openai/error_400_context_length_exceeded_openai.json",
-    "400, openai/vllm_error_400_context_length.json",
-    "400, openai/llamacpp_error_400_exceed_context_size.json"
+    "400, openai/error_400_context_length_exceeded_openai.json, 4294, 4097",
+    "400, openai/vllm_error_400_context_length.json, 5000, 4096",
+    "400, openai/llamacpp_error_400_exceed_context_size.json, 40141, 32768"
   })
-  void should_map_a_context_length_error_to_an_invalid_request(int status, String file) {
+  void should_map_a_context_length_error_with_its_counts(int status, String file, int prompt, int context) {
     server.on("/v1/chat/completions", FakeServer.json(status, file));
 
     assertThatThrownBy(() -> adapter().generate(GenerateRequest.of("Hi")))
-        .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.isRetryable()).isFalse())
-        .hasMessageContaining("shorten the prompt");
+        .isInstanceOfSatisfying(ContextLengthExceededException.class, e -> {
+          assertThat(e.isRetryable()).isFalse();
+          assertThat(e).isInstanceOf(InvalidRequestException.class);
+          assertThat(e.promptTokens()).hasValue(prompt);
+          assertThat(e.contextLength()).hasValue(context);
+        })
+        .hasMessageContaining("shorten the prompt").hasMessageContaining("on_context_length");
+  }
+
+  @Test
+  void should_map_a_content_filter_refusal_to_content_filtered() {
+    server.on("/v1/chat/completions", FakeServer.body(400, "application/json",
+        "{\"error\":{\"message\":\"The response was filtered due to the prompt triggering content management policy.\",\"type\":null,\"param\":\"prompt\",\"code\":\"content_filter\",\"status\":400}}"
+            .getBytes(StandardCharsets.UTF_8)));
+
+    assertThatThrownBy(() -> adapter().generate(GenerateRequest.of("Hi")))
+        .isInstanceOfSatisfying(ContentFilteredException.class, e -> assertThat(e.isRetryable()).isFalse())
+        .hasMessageContaining("content filter");
   }
 
   @Test

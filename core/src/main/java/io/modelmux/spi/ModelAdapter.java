@@ -2,6 +2,7 @@ package io.modelmux.spi;
 
 import io.modelmux.GenerateRequest;
 import io.modelmux.ModelMuxException;
+import java.util.OptionalInt;
 
 /**
  * One model instance on one backend. Adapters do I/O and compute; they do not route, cache,
@@ -69,6 +70,24 @@ public interface ModelAdapter extends AutoCloseable {
    * Remote adapters return {@link Footprint#none()}.
    */
   Footprint footprint();
+
+  /**
+   * Counts {@code request}'s prompt in the model's tokens without calling the backend, when the
+   * adapter has the model's tokenizer at hand (a loaded local model); empty otherwise (the
+   * default). The manager uses it, with {@link #contextLength()}, to send a prompt that cannot
+   * fit to a route's {@code on_context_length} model before any call. Must not throw.
+   */
+  default OptionalInt promptTokens(GenerateRequest request) {
+    return OptionalInt.empty();
+  }
+
+  /**
+   * Returns the most tokens the model takes, prompt and answer together, when the adapter knows
+   * it (a loaded local model); empty otherwise (the default).
+   */
+  default OptionalInt contextLength() {
+    return OptionalInt.empty();
+  }
 
   /** Unloads and releases everything. Idempotent. */
   @Override

@@ -36,10 +36,20 @@ public final class ScriptedModelFactory implements ModelFactory {
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> mostAtOnce = new ConcurrentHashMap<>();
+  private final Map<String, Integer> contexts = new ConcurrentHashMap<>();
 
   /** Scripts model {@code id} (every version of it). */
   public ScriptedModelFactory on(String id, Script script) {
     scripts.put(id, script);
+    return this;
+  }
+
+  /**
+   * Gives model {@code id} a context of {@code tokens}, counting a prompt's characters as its
+   * tokens, as a local model's tokenizer would ({@link ModelAdapter#promptTokens}).
+   */
+  public ScriptedModelFactory context(String id, int tokens) {
+    contexts.put(id, tokens);
     return this;
   }
 
@@ -126,6 +136,19 @@ public final class ScriptedModelFactory implements ModelFactory {
       } finally {
         now.decrementAndGet();
       }
+    }
+
+    @Override
+    public java.util.OptionalInt promptTokens(GenerateRequest request) {
+      return contexts.containsKey(info.ref().id())
+          ? java.util.OptionalInt.of(io.modelmux.spi.PromptText.of(request).length())
+          : java.util.OptionalInt.empty();
+    }
+
+    @Override
+    public java.util.OptionalInt contextLength() {
+      Integer n = contexts.get(info.ref().id());
+      return n == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(n);
     }
 
     @Override

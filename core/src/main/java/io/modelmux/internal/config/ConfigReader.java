@@ -55,7 +55,7 @@ public final class ConfigReader {
   private static final List<String> RETRY_KEYS = List.of("max_attempts", "backoff", "max_backoff");
   private static final List<String> BREAKER_KEYS = List.of("failure_rate", "window", "minimum_calls", "open_for");
   private static final List<String> ROUTE_KEYS =
-      List.of("name", "split", "target", "canary", "auto", "shadow", "fallbacks");
+      List.of("name", "split", "target", "canary", "auto", "shadow", "fallbacks", "on_context_length", "on_content_filter");
   private static final List<String> CANARY_KEYS =
       List.of("stable", "canary", "percent", "window", "min_requests", "max_error_rate_increase", "max_latency_ratio");
   private static final List<String> SHADOW_KEYS = List.of("model", "percent", "max_concurrent");
@@ -595,6 +595,21 @@ public final class ConfigReader {
               f.describe() + " is listed twice; list each fallback once");
         }
         fallbacks.add(model);
+      }
+    }
+    for (String key : List.of("on_context_length", "on_content_filter")) {
+      if (fields.containsKey(key)) {
+        ConfigNode n = fields.get(key).value();
+        String model = text(n, path + "." + key);
+        checkModelName(model, n.location(), path + "." + key, true, n);
+        if (model.equals(name)) {
+          throw error(n.location(), path + "." + key, "is the route itself; name another model or route");
+        }
+        if (key.equals("on_context_length")) {
+          b.onContextLength(model);
+        } else {
+          b.onContentFilter(model);
+        }
       }
     }
     return b.fallbacks(fallbacks).build();

@@ -1,6 +1,9 @@
 package io.modelmux.internal.route;
 
+import io.modelmux.ContentFilteredException;
+import io.modelmux.ContextLengthExceededException;
 import io.modelmux.GenerateRequest;
+import io.modelmux.ModelMuxException;
 import io.modelmux.Routing;
 import io.modelmux.internal.registry.RegisteredModel;
 import org.jspecify.annotations.Nullable;
@@ -25,19 +28,32 @@ public final class Plan implements Planner {
   private final @Nullable Recorder recorder;
   private final @Nullable Shadowing shadow;
   private final @Nullable Planner[] fallbacks; // in order; an entry is null while its name leads nowhere
+  private final @Nullable ErrorRoutes errorRoutes;
+
+  /** Where a request goes after a failure of its own kind: a prompt too long, a filtered one. */
+  static final class ErrorRoutes {
+    final @Nullable Planner contextLength;
+    final @Nullable Planner contentFilter;
+
+    ErrorRoutes(@Nullable Planner contextLength, @Nullable Planner contentFilter) {
+      this.contextLength = contextLength;
+      this.contentFilter = contentFilter;
+    }
+  }
 
   Plan(RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow) {
-    this(target, routing, recorder, shadow, NO_FALLBACKS);
+    this(target, routing, recorder, shadow, NO_FALLBACKS, null);
   }
 
   private Plan(
       RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow,
-      @Nullable Planner[] fallbacks) {
+      @Nullable Planner[] fallbacks, @Nullable ErrorRoutes errorRoutes) {
     this.target = target;
     this.routing = routing;
     this.recorder = recorder;
     this.shadow = shadow;
     this.fallbacks = fallbacks;
+    this.errorRoutes = errorRoutes;
   }
 
   static final Planner[] NO_FALLBACKS = new Planner[0];
@@ -96,24 +112,47 @@ public final class Plan implements Planner {
           inner.record(failed, nanos);
           recorder.record(failed, nanos);
         };
-    return new Plan(target, routing, both, shadow, fallbacks);
+    return new Plan(target, routing, both, shadow, fallbacks, errorRoutes);
   }
 
   /** Returns this plan with {@code shadow}. */
   Plan withShadow(Shadowing shadow) {
-    return new Plan(target, routing, recorder, shadow, fallbacks);
+    return new Plan(target, routing, recorder, shadow, fallbacks, errorRoutes);
   }
 
-  /** Returns this plan followed by {@code more} fallbacks, after its own. */
-  Plan withFallbacks(@Nullable Planner[] more) {
-    if (more.length == 0) {
+  /**
+   * Returns this plan followed by {@code more} fallbacks, after its own, and with {@code errors}
+   * where its own are not set (an inner route's choices come first).
+   */
+  Plan withFallbacks(@Nullable Planner[] more, @Nullable ErrorRoutes errors) {
+    if (more.length == 0 && (errors == null || errorRoutes != null)) {
       return this;
     }
-    if (fallbacks.length == 0) {
-      return new Plan(target, routing, recorder, shadow, more);
+    @Nullable Planner[] all = more;
+    if (fallbacks.length > 0) {
+      all = java.util.Arrays.copyOf(fallbacks, fallbacks.length + more.length);
+      System.arraycopy(more, 0, all, fallbacks.length, more.length);
     }
-    @Nullable Planner[] all = java.util.Arrays.copyOf(fallbacks, fallbacks.length + more.length);
-    System.arraycopy(more, 0, all, fallbacks.length, more.length);
-    return new Plan(target, routing, recorder, shadow, all);
+    return new Plan(target, routing, recorder, shadow, all, errorRoutes != null ? errorRoutes : errors);
+  }
+
+  /**
+   * Returns the model a request that failed with {@code failure} goes to by its kind: the
+   * route's {@code on_context_length} model for a prompt too long, its {@code on_content_filter}
+   * model for a filtered one; null when none is set (or its name leads nowhere now).
+   */
+  public @Nullable RegisteredModel errorRoute(ModelMuxException failure, GenerateRequest request) {
+    ErrorRoutes e = errorRoutes;
+    if (e == null) {
+      return null;
+    }
+    Planner p = failure instanceof ContextLengthExceededException ? e.contextLength
+        : failure instanceof ContentFilteredException ? e.contentFilter : null;
+    return p == null ? null : p.plan(request).target();
+  }
+
+  /** Returns whether a prompt too long for the target would go to another model. */
+  public boolean hasContextRoute() {
+    return errorRoutes != null && errorRoutes.contextLength != null;
   }
 }

@@ -47,6 +47,7 @@ abstract class Route implements Planner {
   private final @Nullable Shadowing shadowing;
   private final LongAdder requests = new LongAdder();
   private volatile @Nullable Planner[] fallbacks = Plan.NO_FALLBACKS;
+  private volatile Plan.@Nullable ErrorRoutes errorRoutes;
 
   Route(RouteConfig config) {
     this.config = config;
@@ -57,7 +58,7 @@ abstract class Route implements Planner {
   @Override
   public final Plan plan(GenerateRequest request) {
     requests.increment();
-    Plan plan = choose(request).withFallbacks(fallbacks);
+    Plan plan = choose(request).withFallbacks(fallbacks, errorRoutes);
     if (shadowing != null && shadowing.sample()) {
       plan = plan.withShadow(shadowing);
     }
@@ -81,6 +82,11 @@ abstract class Route implements Planner {
       bound[i] = now.resolve(names.get(i));
     }
     fallbacks = bound;
+    String context = config.onContextLength().orElse(null);
+    String filter = config.onContentFilter().orElse(null);
+    errorRoutes = context == null && filter == null
+        ? null
+        : new Plan.ErrorRoutes(context == null ? null : now.resolve(context), filter == null ? null : now.resolve(filter));
     bindTargets(now);
   }
 

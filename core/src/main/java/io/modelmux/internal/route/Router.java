@@ -124,6 +124,19 @@ public final class Router {
                     + known(models, byName.keySet()));
           }
         }
+        List<String> errorRoutes = new ArrayList<>();
+        c.onContextLength().ifPresent(errorRoutes::add);
+        c.onContentFilter().ifPresent(errorRoutes::add);
+        for (String f : errorRoutes) {
+          if (f.equals(c.name())) {
+            throw new ConfigException("route '" + c.name() + "' sends a failed request back to itself; name another model or route");
+          }
+          if (!models.byName.containsKey(f) && !byName.containsKey(f)) {
+            throw new ConfigException(
+                "route '" + c.name() + "' sends failed requests to " + MessageText.quote(f)
+                    + ", which is not a model, an alias or a route; known: " + known(models, byName.keySet()));
+          }
+        }
         for (String f : c.fallbacks()) {
           if (f.equals(c.name())) {
             throw new ConfigException("route '" + c.name() + "' lists itself as a fallback; list other models or routes");
@@ -203,6 +216,8 @@ public final class Router {
       }
       RouteConfig.Builder b = RouteConfig.builder(name).target(target).fallbacks(old.config.fallbacks());
       old.config.shadow().ifPresent(b::shadow);
+      old.config.onContextLength().ifPresent(b::onContextLength);
+      old.config.onContentFilter().ifPresent(b::onContentFilter);
       List<RouteConfig> all = new ArrayList<>();
       for (Route r : routes.values()) {
         all.add(r == old ? b.build() : r.config);

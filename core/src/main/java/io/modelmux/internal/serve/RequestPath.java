@@ -3,6 +3,8 @@ package io.modelmux.internal.serve;
 import io.github.resilience4j.retry.Retry;
 import io.modelmux.Attempt;
 import io.modelmux.CircuitOpenException;
+import io.modelmux.ContentFilteredException;
+import io.modelmux.ContextLengthExceededException;
 import io.modelmux.OverloadedException;
 import io.modelmux.internal.guard.ErrorClass;
 import io.modelmux.internal.guard.ModelGuard;
@@ -35,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
@@ -218,6 +221,13 @@ public final class RequestPath {
           continue;
         }
       }
+      if (failure instanceof ContextLengthExceededException || failure instanceof ContentFilteredException) {
+        RegisteredModel elsewhere = trial.errorRouteTaken(failure) ? null : plan.errorRoute(failure, request);
+        if (elsewhere != null && elsewhere != model) {
+          model = elsewhere; // the route's model for this kind of failure
+          continue;
+        }
+      }
       if (!ErrorClass.failsOver(failure)) {
         throw trial.end(failure);
       }
@@ -284,6 +294,9 @@ public final class RequestPath {
       count(model, counting, false);
       try {
         checkDeadline(model, request);
+        if (plan.hasContextRoute() && model == plan.target()) {
+          checkContext(model, request); // a prompt the model's tokenizer counts as too long goes elsewhere before any call
+        }
         Completion c = call(model, request, session); // adapter
         GenerateResponse response = record(model, request, c, start, session, plan.routing()); // record
         long nanos = System.nanoTime() - attemptStart;
@@ -332,6 +345,21 @@ public final class RequestPath {
         retry = model.guard.retryContext();
       }
       return retry.onError(failure);
+    }
+
+    private boolean contextRouted;
+    private boolean filterRouted;
+
+    /** Returns whether the error route for {@code failure}'s kind was taken already, and marks it taken. */
+    boolean errorRouteTaken(ModelMuxException failure) {
+      boolean context = failure instanceof ContextLengthExceededException;
+      boolean taken = context ? contextRouted : filterRouted;
+      if (context) {
+        contextRouted = true;
+      } else {
+        filterRouted = true;
+      }
+      return taken;
     }
 
     boolean allOpen() {
@@ -448,6 +476,24 @@ public final class RequestPath {
             + failure.getClass().getSimpleName() + ": " + failure.getMessage() + "); it is not retried or sent elsewhere"
             + " once text was delivered; the text so far is in partialText()",
         model.ref.id(), false, failure.statusCode().orElse(-1), null, delivered, failure);
+  }
+
+  /**
+   * Throws {@link ContextLengthExceededException} when the model's own tokenizer counts the
+   * prompt as longer than its context (it keeps room for one token of answer).
+   */
+  private static void checkContext(RegisteredModel model, GenerateRequest request) {
+    OptionalInt context = model.adapter.contextLength();
+    if (context.isEmpty()) {
+      return;
+    }
+    OptionalInt tokens = model.adapter.promptTokens(request);
+    if (tokens.isPresent() && tokens.getAsInt() > context.getAsInt() - 1) {
+      throw new ContextLengthExceededException(
+          "the prompt takes " + tokens.getAsInt() + " tokens of model '" + model.ref + "', whose context is "
+              + context.getAsInt() + "; not sent to it: the route sends such prompts to its on_context_length model",
+          model.ref.id(), -1, tokens.getAsInt(), context.getAsInt(), null);
+    }
   }
 
   private static UnknownModelException gone(Plan plan, int candidate) {

@@ -91,4 +91,27 @@ class GuardConfigTest {
     assertThat(errorOf("{id: a, type: echo, max_concurrency: 1, queue_timeout: -1s}"))
         .hasMessageContaining("models[0].queue_timeout");
   }
+
+  @Test
+  void should_read_a_routes_error_class_models_and_refuse_unknown_or_itself() {
+    String models = "models:\n  - {id: small, type: echo}\n  - {id: big, type: echo}\n";
+    ModelMuxConfig config = ModelMuxConfig.parse(
+        models + "routes:\n  - {name: chat, target: small, on_context_length: big, on_content_filter: big}\n", "models.yaml", n -> null);
+
+    assertThat(config.routes().get(0).onContextLength()).hasValue("big");
+    assertThat(config.routes().get(0).onContentFilter()).hasValue("big");
+    assertThat(routeError(models + "routes:\n  - {name: chat, target: small, on_context_length: huge}\n"))
+        .hasMessageContaining("routes[0].on_context_length").hasMessageContaining("huge");
+    assertThat(routeError(models + "routes:\n  - {name: chat, target: small, on_content_filter: chat}\n"))
+        .hasMessageContaining("routes[0].on_content_filter");
+  }
+
+  private static ConfigException routeError(String yaml) {
+    try {
+      ModelMuxConfig.parse(yaml, "models.yaml", n -> null);
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("no error for " + yaml);
+  }
 }
