@@ -26,6 +26,7 @@ import io.modelmux.spi.PromptText;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -51,7 +52,7 @@ final class OpenAiAdapter implements ModelAdapter {
     this.info = new ModelInfo(ref, "openai", EnumSet.of(Capability.STREAMING, Capability.CHAT));
     this.settings = settings;
     this.modelId = ref.id();
-    this.replicas = new ReplicaSet(settings.baseUrls(), settings.maxFailures(), settings.ejectFor(), System::nanoTime);
+    this.replicas = new ReplicaSet(settings.baseUrls(), settings.replicaBreaker(), Clock.systemUTC(), modelId);
     this.transport = new HttpTransport(modelId, settings.http(), settings.secrets());
   }
 
@@ -80,18 +81,18 @@ final class OpenAiAdapter implements ModelAdapter {
   public Completion generate(GenerateRequest request) {
     checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
-    boolean failed = false;
+    long start = System.nanoTime();
+    RuntimeException failure = null;
     try (HttpTransport.Exchange exchange = send(replica, body(request, false), false, request.deadline().orElse(null))) {
       if (exchange.status() / 100 != 2) {
-        failed = exchange.status() >= 500 || exchange.status() == 408;
         throw error(exchange, replica);
       }
       return completion(exchange.readAll(), replica);
-    } catch (ModelMuxException e) {
-      failed |= e instanceof BackendException && e.isRetryable() && e.statusCode().isEmpty();
+    } catch (RuntimeException e) {
+      failure = e;
       throw e;
     } finally {
-      replicas.done(replica, failed);
+      replicas.done(replica, System.nanoTime() - start, failure); // the replica's breaker judges the failure's class
     }
   }
 
@@ -99,18 +100,18 @@ final class OpenAiAdapter implements ModelAdapter {
   public Completion stream(GenerateRequest request, TokenSink sink) {
     checkOpen();
     ReplicaSet.Replica replica = replicas.acquire();
-    boolean failed = false;
+    long start = System.nanoTime();
+    RuntimeException failure = null;
     try (HttpTransport.Exchange exchange = send(replica, body(request, true), true, request.deadline().orElse(null))) {
       if (exchange.status() / 100 != 2) {
-        failed = exchange.status() >= 500 || exchange.status() == 408;
         throw error(exchange, replica);
       }
       return readStream(exchange, sink, replica);
-    } catch (ModelMuxException e) {
-      failed |= e instanceof BackendException && e.isRetryable();
+    } catch (RuntimeException e) {
+      failure = e;
       throw e;
     } finally {
-      replicas.done(replica, failed);
+      replicas.done(replica, System.nanoTime() - start, failure);
     }
   }
 

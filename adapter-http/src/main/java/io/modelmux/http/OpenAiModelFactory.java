@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * (60s, the longest silence while a body or a stream is read), {@code total_timeout} (10m, the
  * whole exchange, headers and body), {@code max_response_size} (32MiB, the largest answer read
  * whole and the largest stream event), {@code http_version} ({@code auto}: HTTP/2 on https by
- * ALPN, HTTP/1.1 on http; or {@code 2} or {@code 1.1}), {@code max_failures} before a replica is
- * ejected (3) and {@code eject_for} (30s).
+ * ALPN, HTTP/1.1 on http; or {@code 2} or {@code 1.1}). With {@code replicas}, each server has
+ * a circuit breaker with the model's {@code circuit_breaker} policy ({@code max_failures} and
+ * {@code eject_for}, the passive ejection that came before, are refused with that advice).
  *
  * <p>Redirects are never followed: a {@code 3xx} fails naming the status and the {@code
  * Location}, so that neither the key nor a header reaches another server.

@@ -1,12 +1,12 @@
 package io.modelmux.http;
 
+import io.modelmux.BreakerPolicy;
 import io.modelmux.http.internal.HttpOptions;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.spi.Secrets;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,8 +28,7 @@ import org.jspecify.annotations.Nullable;
  * @param headers extra request headers, checked
  * @param http the timeouts and the response size limit
  * @param httpVersion the HTTP version asked for, or null to choose by each URL's scheme
- * @param maxFailures consecutive failures that eject a replica
- * @param ejectFor how long an ejected replica is left out
+ * @param replicaBreaker each replica's circuit breaker: the model's {@code circuit_breaker}
  * @param secrets the key and the headers' values, to keep out of every message
  */
 record OpenAiSettings(
@@ -41,8 +40,7 @@ record OpenAiSettings(
     Map<String, String> headers,
     HttpOptions http,
     HttpClient.@Nullable Version httpVersion,
-    int maxFailures,
-    Duration ejectFor,
+    BreakerPolicy replicaBreaker,
     Secrets secrets) {
 
   static final Set<String> KEYS = keys();
@@ -91,13 +89,14 @@ record OpenAiSettings(
             "http_version", "must be 1.1, 2 or auto (HTTP/2 on https, HTTP/1.1 on http), got " + MessageText.quote(version));
       }
     }
-    int maxFailures = spec.optionInt("max_failures").orElse(3);
-    if (maxFailures < 1) {
-      throw spec.optionError("max_failures", "must be at least 1, got " + maxFailures);
-    }
-    Duration ejectFor = spec.optionDuration("eject_for").orElse(Duration.ofSeconds(30));
-    if (ejectFor.isNegative() || ejectFor.isZero()) {
-      throw spec.optionError("eject_for", "must be positive, got " + ejectFor);
+    for (String gone : List.of("max_failures", "eject_for")) {
+      if (spec.options().containsKey(gone)) {
+        // kept among the known keys only to say what replaced them
+        throw spec.optionError(
+            gone, "is no longer read: each replica now has the model's circuit_breaker ({failure_rate, window,"
+                + " minimum_calls, open_for}), the same breaker the manager keeps for the model; remove " + gone
+                + " and set circuit_breaker if its defaults do not suit");
+      }
     }
     return new OpenAiSettings(
         List.copyOf(parsed),
@@ -108,8 +107,7 @@ record OpenAiSettings(
         headers,
         HttpOptions.from(spec),
         v,
-        maxFailures,
-        ejectFor,
+        spec.circuitBreaker(),
         spec.secrets().and(key));
   }
 
@@ -122,7 +120,7 @@ record OpenAiSettings(
   public String toString() {
     return "OpenAiSettings{baseUrls=" + baseUrls + ", model=" + model + ", apiKey="
         + (apiKey == null ? "none" : "(from " + apiKeySource + ")") + ", chat=" + chat + ", headers=" + headers.keySet()
-        + ", http=" + http + ", httpVersion=" + (httpVersion == null ? "auto" : httpVersion) + ", maxFailures=" + maxFailures
-        + ", ejectFor=" + ejectFor + '}';
+        + ", http=" + http + ", httpVersion=" + (httpVersion == null ? "auto" : httpVersion) + ", replicaBreaker=" + replicaBreaker
+        + '}';
   }
 }

@@ -1,18 +1,27 @@
 package io.modelmux.http;
 
+import io.modelmux.BreakerPolicy;
+import io.modelmux.CircuitOpenException;
+import io.modelmux.spi.Breaker;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The servers of one model: picks one per request by least in-flight with power-of-two
- * choices (two healthy replicas at random, the less busy wins), and ejects a replica after
- * {@code maxFailures} consecutive failures for {@code ejectFor}, passively (no probe traffic).
- * When every replica is ejected the one whose ejection ends first is tried. Thread-safe.
+ * choices (two replicas whose circuit lets calls through, at random; the less busy wins), and
+ * keeps a circuit breaker per replica with the model's {@code circuit_breaker} policy — the
+ * same {@link Breaker} the manager keeps for the model, so that a replica is judged as a model
+ * is: it is left out while its circuit is open, then one probe decides. A model of one server
+ * has no breaker here: the manager's covers it. When every replica's circuit is open, the
+ * request fails with a {@link CircuitOpenException} naming each and its probe time (the
+ * manager's fallbacks take it from there). Thread-safe.
  */
 final class ReplicaSet {
   /** One server. */
@@ -23,15 +32,14 @@ final class ReplicaSet {
     final URI completions;
     final URI models;
     final AtomicInteger inFlight = new AtomicInteger();
-    final AtomicInteger consecutiveFailures = new AtomicInteger();
-    volatile boolean ejected;
-    volatile long ejectedUntilNanos;
+    final Breaker breaker;
 
-    Replica(URI baseUrl) {
+    Replica(URI baseUrl, Breaker breaker) {
       this.baseUrl = baseUrl;
       this.chat = URI.create(baseUrl + "/chat/completions");
       this.completions = URI.create(baseUrl + "/completions");
       this.models = URI.create(baseUrl + "/models");
+      this.breaker = breaker;
     }
 
     @Override
@@ -41,81 +49,95 @@ final class ReplicaSet {
   }
 
   private final List<Replica> replicas = new ArrayList<>();
-  private final int maxFailures;
-  private final long ejectNanos;
-  private final LongSupplier nanoTime;
+  private final String modelId;
+  private final Clock clock;
 
-  ReplicaSet(List<URI> urls, int maxFailures, Duration ejectFor, LongSupplier nanoTime) {
+  ReplicaSet(List<URI> urls, BreakerPolicy policy, Clock clock, String modelId) {
+    this.modelId = modelId;
+    this.clock = clock;
+    BreakerPolicy each = urls.size() > 1 ? policy : BreakerPolicy.disabled();
     for (URI u : urls) {
-      replicas.add(new Replica(u));
+      replicas.add(new Replica(u, Breaker.of("replica " + u + " of model '" + modelId + "'", each, clock)));
     }
-    this.maxFailures = maxFailures;
-    this.ejectNanos = ejectFor.toNanos();
-    this.nanoTime = nanoTime;
   }
 
   List<Replica> all() {
     return replicas;
   }
 
-  /** Chooses a replica and counts the request on it; call {@link #done} when it ends. */
+  /**
+   * Chooses a replica whose circuit lets the call through, takes that permission and counts the
+   * request on it; call {@link #done} when it ends.
+   *
+   * @throws CircuitOpenException when every replica's circuit is open
+   */
   Replica acquire() {
-    Replica chosen;
     if (replicas.size() == 1) {
-      chosen = replicas.get(0);
-    } else {
-      long now = nanoTime.getAsLong();
-      List<Replica> healthy = new ArrayList<>(replicas.size());
-      for (Replica r : replicas) {
-        if (!r.ejected || r.ejectedUntilNanos - now <= 0) {
-          healthy.add(r);
-        }
-      }
-      if (healthy.isEmpty()) {
-        chosen = replicas.get(0);
-        for (Replica r : replicas) {
-          if (r.ejectedUntilNanos - chosen.ejectedUntilNanos < 0) {
-            chosen = r;
-          }
-        }
-      } else if (healthy.size() == 1) {
-        chosen = healthy.get(0);
-      } else {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        int i = random.nextInt(healthy.size());
-        int j = random.nextInt(healthy.size() - 1);
-        if (j >= i) {
-          j++;
-        }
-        Replica a = healthy.get(i);
-        Replica b = healthy.get(j);
-        chosen = b.inFlight.get() < a.inFlight.get() ? b : a;
+      Replica only = replicas.get(0);
+      only.inFlight.incrementAndGet();
+      return only;
+    }
+    List<Replica> candidates = new ArrayList<>(replicas.size());
+    for (Replica r : replicas) {
+      if (r.breaker.mayEnter()) {
+        candidates.add(r);
       }
     }
-    chosen.inFlight.incrementAndGet();
-    return chosen;
+    while (!candidates.isEmpty()) {
+      Replica chosen = choose(candidates);
+      if (chosen.breaker.tryEnter()) {
+        chosen.inFlight.incrementAndGet();
+        return chosen;
+      }
+      candidates.remove(chosen); // its half-open probe was taken by another request
+    }
+    throw allOpen();
+  }
+
+  private static Replica choose(List<Replica> candidates) {
+    if (candidates.size() == 1) {
+      return candidates.get(0);
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    int i = random.nextInt(candidates.size());
+    int j = random.nextInt(candidates.size() - 1);
+    if (j >= i) {
+      j++;
+    }
+    Replica a = candidates.get(i);
+    Replica b = candidates.get(j);
+    return b.inFlight.get() < a.inFlight.get() ? b : a;
+  }
+
+  private CircuitOpenException allOpen() {
+    StringBuilder b = new StringBuilder("every replica of model '" + modelId + "' has an open circuit: ");
+    Instant earliest = null;
+    for (int i = 0; i < replicas.size(); i++) {
+      Replica r = replicas.get(i);
+      Instant at = r.breaker.probeAt().orElse(null);
+      b.append(i == 0 ? "" : ", ").append(r).append(at == null ? " (its probe is out)" : " (probe at " + at + ")");
+      if (at != null && (earliest == null || at.isBefore(earliest))) {
+        earliest = at;
+      }
+    }
+    Duration wait = earliest == null ? Duration.ZERO : Duration.between(clock.instant(), earliest);
+    return new CircuitOpenException(
+        b.append("; retry after the earliest probe, or add a fallback").toString(), modelId,
+        wait.isNegative() ? Duration.ZERO : wait);
   }
 
   /**
-   * Ends a request on {@code r}.
+   * Ends a request on {@code r}: its breaker records the outcome.
    *
-   * @param failed whether the replica failed (a connection error, timeout or 5xx), rather than
-   *     the request being refused on its merits
+   * @param nanos how long the call took
+   * @param failure what it failed with, or null when it succeeded (or was cancelled)
    */
-  void done(Replica r, boolean failed) {
+  void done(Replica r, long nanos, @Nullable Throwable failure) {
     r.inFlight.decrementAndGet();
-    if (!failed) {
-      r.consecutiveFailures.set(0);
-      return;
+    if (failure == null) {
+      r.breaker.succeeded(nanos);
+    } else {
+      r.breaker.failed(nanos, failure);
     }
-    if (r.consecutiveFailures.incrementAndGet() >= maxFailures) {
-      r.consecutiveFailures.set(0);
-      r.ejectedUntilNanos = nanoTime.getAsLong() + ejectNanos;
-      r.ejected = true;
-    }
-  }
-
-  boolean isEjected(Replica r) {
-    return r.ejected && r.ejectedUntilNanos - nanoTime.getAsLong() > 0;
   }
 }

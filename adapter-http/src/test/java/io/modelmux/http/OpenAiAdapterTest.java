@@ -320,6 +320,16 @@ class OpenAiAdapterTest {
         .hasMessageContaining("content filter");
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"max_failures", "eject_for"})
+  void should_say_what_replaced_the_passive_ejection_options(String key) {
+    assertThatThrownBy(() -> new OpenAiModelFactory().create(
+            ModelSpec.builder("m", "openai").option("base_url", "http://localhost:8000/v1").option(key, "3").build()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(key)
+        .hasMessageContaining("each replica now has the model's circuit_breaker");
+  }
+
   @Test
   void should_map_tgi_422_validation_errors() {
     server.on("/v1/chat/completions", FakeServer.body(422, "application/json",
