@@ -10,6 +10,7 @@ import io.modelmux.ModelMuxException;
 import io.modelmux.RateLimitedException;
 import io.modelmux.UnknownModelException;
 import io.modelmux.http.internal.BodyHead;
+import io.modelmux.http.internal.RetryAfter;
 import io.modelmux.http.internal.WireJson;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.Secrets;
@@ -223,7 +224,7 @@ final class GeminiErrors {
       String head, JsonNode error, String quoted, int status, @Nullable String retryAfterHeader) {
     Duration wait = retryDelay(error);
     if (wait == null && retryAfterHeader != null) {
-      wait = parseSeconds(retryAfterHeader);
+      wait = RetryAfter.parse(retryAfterHeader, null);
     }
     String quota = quotaId(error);
     return new RateLimitedException(
@@ -295,14 +296,6 @@ final class GeminiErrors {
     }
   }
 
-  private static @Nullable Duration parseSeconds(String header) {
-    try {
-      long seconds = Long.parseLong(header.strip());
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException e) {
-      return null; // an HTTP date: Gemini does not send one, and the body's RetryInfo is preferred
-    }
-  }
 
   private static String errorInfoReason(JsonNode error) {
     for (JsonNode detail : error.path("details")) {

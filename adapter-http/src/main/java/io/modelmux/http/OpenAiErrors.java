@@ -10,14 +10,12 @@ import io.modelmux.ModelMuxException;
 import io.modelmux.RateLimitedException;
 import io.modelmux.UnknownModelException;
 import io.modelmux.http.internal.BodyHead;
+import io.modelmux.http.internal.RetryAfter;
 import io.modelmux.http.internal.WireJson;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.Secrets;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -203,26 +201,7 @@ final class OpenAiErrors {
 
   /** Parses {@code Retry-After} (seconds or an HTTP date) or {@code retry-after-ms}. */
   static @Nullable Duration retryAfter(@Nullable String header, @Nullable String millisHeader) {
-    if (millisHeader != null) {
-      try {
-        return Duration.ofMillis((long) Double.parseDouble(millisHeader.strip()));
-      } catch (NumberFormatException e) {
-        // fall through to Retry-After
-      }
-    }
-    if (header == null || header.isBlank()) {
-      return null;
-    }
-    String h = header.strip();
-    try {
-      return Duration.ofMillis((long) (Double.parseDouble(h) * 1000));
-    } catch (NumberFormatException e) {
-      try {
-        Duration d = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME));
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException ex) {
-        return null;
-      }
-    }
+    return RetryAfter.parse(header, millisHeader);
   }
+
 }
