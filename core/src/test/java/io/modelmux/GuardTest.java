@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.ModelSpec;
+import io.modelmux.testing.Await;
 import io.modelmux.testing.GateModelFactory;
 import io.modelmux.testing.MutableClock;
 import io.modelmux.testing.ScriptedModelFactory;
@@ -537,6 +538,49 @@ class GuardTest {
     assertThat(listener.completed).isFalse();
     assertThat(backends.calls("m")).isEqualTo(1);
     assertThat(backends.calls("spare")).isZero();
+  }
+
+  @Test
+  void should_free_the_lease_and_the_slot_at_once_when_a_stream_is_cancelled() throws Exception {
+    backends.on("m", (call, request, sink) -> {
+      sink.accept("a");
+      while (!sink.isCancelled()) {
+        Thread.onSpinWait(); // a backend that would stream for ever
+      }
+      return Completion.of("a", FinishReason.CANCELLED);
+    });
+    manager = builder().model(model("m").maxConcurrency(1).build()).build();
+    RecordingListener listener = new RecordingListener();
+    StreamHandle handle = manager.stream(GenerateRequest.of("m", "hi"), listener);
+    Await.until(() -> listener.text().equals("a"), "the first piece");
+    assertThat(manager.model("m").orElseThrow().guardStats().active()).isEqualTo(1);
+
+    handle.cancel();
+
+    Await.until(() -> manager.model("m").orElseThrow().inFlight() == 0, "the lease was given back");
+    Await.until(() -> manager.model("m").orElseThrow().guardStats().active() == 0, "the slot was given back");
+    assertThat(handle.completion().get(10, TimeUnit.SECONDS).finishReason()).isEqualTo(FinishReason.CANCELLED);
+  }
+
+  @Test
+  void should_stop_waiting_for_a_slot_when_a_queued_stream_is_cancelled() throws Exception {
+    GateModelFactory gate = new GateModelFactory(1);
+    manager = MultiModelManager.builder().environment(n -> null).factory(gate)
+        .model(ModelSpec.builder("g", "gate").maxConcurrency(1).build()).build();
+    CompletableFuture<GenerateResponse> holder = manager.generateAsync(GenerateRequest.of("g", "hi"));
+    try {
+      assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
+      StreamHandle queued = manager.stream(GenerateRequest.of("g", "hi"), new RecordingListener());
+      awaitQueued(1);
+
+      queued.cancel();
+
+      Await.until(() -> manager.model("g").orElseThrow().guardStats().queued() == 0, "the queued stream left the queue");
+      assertThat(queued.isDone()).isTrue();
+    } finally {
+      gate.gate.countDown();
+    }
+    assertThat(holder.get(10, TimeUnit.SECONDS).text()).isEqualTo("ab");
   }
 
   /** Collects a stream's pieces. */

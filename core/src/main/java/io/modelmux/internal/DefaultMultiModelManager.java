@@ -30,6 +30,7 @@ import io.modelmux.internal.serve.AsyncCall;
 import io.modelmux.internal.serve.BlockingTokenStream;
 import io.modelmux.internal.serve.RequestPath;
 import io.modelmux.internal.serve.StreamSession;
+import io.modelmux.internal.serve.StreamTask;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
@@ -215,7 +216,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       return session;
     }
     try {
-      executor.execute(() -> path.stream(request, session));
+      executor.execute(new StreamTask(session, () -> path.stream(request, session)));
     } catch (RejectedExecutionException e) {
       session.fail(closed.get() ? RequestPath.closedWhileWaiting(RequestPath.closedError()) : rejected(request, e));
     }
