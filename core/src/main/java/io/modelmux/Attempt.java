@@ -22,7 +22,13 @@ public final class Attempt {
     /** The model's circuit breaker was open: it was not called. */
     CIRCUIT_OPEN,
     /** The model's concurrency limit and queue were full, or the queue wait ran out: it was not called. */
-    OVERLOADED
+    OVERLOADED,
+    /**
+     * The model was passed over, before any call, for one it overflows to ({@code overflow_to}):
+     * it was cold and loading it would have evicted a model in recent use, its queue was too long
+     * for the deadline, or its backend had asked to wait (rate limited).
+     */
+    OVERFLOWED
   }
 
   private final ModelRef model;

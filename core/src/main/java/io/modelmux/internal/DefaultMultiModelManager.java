@@ -32,6 +32,7 @@ import io.modelmux.internal.serve.RequestPath;
 import io.modelmux.internal.serve.StreamSession;
 import io.modelmux.internal.serve.StreamTask;
 import io.modelmux.spi.Footprint;
+import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
 import io.modelmux.spi.ModelSpec;
@@ -125,7 +126,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     DefaultMultiModelManager m = new DefaultMultiModelManager(settings);
     try {
       for (ModelSpec spec : settings.models()) {
-        m.register(spec);
+        m.add(spec); // overflow_to names are checked once all are registered
       }
       for (Map.Entry<String, String> a : settings.aliases().entrySet()) {
         try {
@@ -151,6 +152,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         }
       }
       m.warnAboutWhatIsNotLive(settings);
+      settings.models().forEach(m::warnAboutOverflowNames);
     } catch (RuntimeException e) {
       m.close();
       throw e;
@@ -162,6 +164,18 @@ public final class DefaultMultiModelManager implements MultiModelManager {
    * Logs one WARN for each configured section that nothing acts on yet, so that no setting is
    * ignored in silence.
    */
+  /** Logs a WARN for each {@code overflow_to} name of {@code spec} that leads nowhere now: it acts once it does. */
+  private void warnAboutOverflowNames(ModelSpec spec) {
+    ModelRegistry.Snapshot s = registry.snapshot();
+    for (String name : spec.overflowTo()) {
+      if (!s.byName.containsKey(name)) {
+        log.warn(
+            "model {} overflows to {}, which is not registered: its requests cannot go there until it is",
+            spec.ref(), MessageText.quote(name));
+      }
+    }
+  }
+
   private void warnAboutWhatIsNotLive(ManagerSettings settings) {
     if (settings.cache() != null) {
       log.warn("the cache section is not live yet: responses are not cached (a later release caches them)");
@@ -250,6 +264,12 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   @Override
   public ModelRef register(ModelSpec spec) {
+    ModelRef ref = add(spec);
+    warnAboutOverflowNames(spec);
+    return ref;
+  }
+
+  private ModelRef add(ModelSpec spec) {
     Objects.requireNonNull(spec, "spec");
     checkOpen();
     ModelAdapter adapter = factories.create(spec);

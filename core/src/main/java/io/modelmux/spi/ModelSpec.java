@@ -62,6 +62,7 @@ public final class ModelSpec {
           Map.entry("queue_timeout", ".queueTimeout(...)"),
           Map.entry("retry", ".retry(...)"),
           Map.entry("circuit_breaker", ".circuitBreaker(...)"),
+          Map.entry("overflow_to", ".overflowTo(...)"),
           Map.entry("price", ".prices(...)"),
           Map.entry("keep_alive", ".keepAlive(...)"));
 
@@ -78,6 +79,7 @@ public final class ModelSpec {
   private final Duration queueTimeout;
   private final RetryPolicy retry;
   private final BreakerPolicy circuitBreaker;
+  private final List<String> overflowTo;
   private final @Nullable Prices prices;
   private final Set<String> tags;
   private final @Nullable Duration keepAlive;
@@ -99,6 +101,7 @@ public final class ModelSpec {
     this.queueTimeout = b.queueTimeout != null ? b.queueTimeout : DEFAULT_QUEUE_TIMEOUT;
     this.retry = b.retry;
     this.circuitBreaker = b.circuitBreaker;
+    this.overflowTo = List.copyOf(b.overflowTo);
     this.prices = b.prices;
     this.tags = Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
     this.keepAlive = b.keepAlive;
@@ -133,6 +136,7 @@ public final class ModelSpec {
     b.queueTimeout = maxConcurrency > 0 ? queueTimeout : null;
     b.retry = retry;
     b.circuitBreaker = circuitBreaker;
+    b.overflowTo = overflowTo;
     b.prices = prices;
     b.tags.addAll(tags);
     b.keepAlive = keepAlive;
@@ -215,6 +219,16 @@ public final class ModelSpec {
   /** Returns the model's circuit breaker ({@link BreakerPolicy#defaults()} unless set). */
   public BreakerPolicy circuitBreaker() {
     return circuitBreaker;
+  }
+
+  /**
+   * Returns the models (ids, {@code id@version} or aliases) that serve the same job as this one
+   * and take its requests when it is in no state to: cold and loading it would evict a model in
+   * recent use, its queue too long for the request's deadline, or rate limited. They are also
+   * tried, after a route's fallbacks, when it fails over. Empty unless set.
+   */
+  public List<String> overflowTo() {
+    return overflowTo;
   }
 
   /** Returns the model's prices, if given. */
@@ -611,6 +625,7 @@ public final class ModelSpec {
     private @Nullable Duration queueTimeout;
     private RetryPolicy retry = RetryPolicy.defaults();
     private BreakerPolicy circuitBreaker = BreakerPolicy.defaults();
+    private List<String> overflowTo = List.of();
     private @Nullable Prices prices;
     private final Set<String> tags = new LinkedHashSet<>();
     private @Nullable Duration keepAlive;
@@ -760,6 +775,24 @@ public final class ModelSpec {
     /** Sets the model's circuit breaker; not null ({@link BreakerPolicy#disabled()}: none). */
     public Builder circuitBreaker(BreakerPolicy circuitBreaker) {
       this.circuitBreaker = Objects.requireNonNull(circuitBreaker, "circuitBreaker");
+      return this;
+    }
+
+    /**
+     * Sets the models that take this one's requests when it is cold and would displace a model in
+     * use, queued past the deadline, or rate limited; none blank, none this model's own id.
+     */
+    public Builder overflowTo(List<String> models) {
+      List<String> copy = List.copyOf(Objects.requireNonNull(models, "models"));
+      for (String m : copy) {
+        if (m.isBlank()) {
+          throw new IllegalArgumentException("overflowTo names must not be blank");
+        }
+        if (m.equals(id) || m.startsWith(id + "@")) {
+          throw new IllegalArgumentException("model '" + id + "' cannot overflow to itself (" + m + ")");
+        }
+      }
+      this.overflowTo = copy;
       return this;
     }
 

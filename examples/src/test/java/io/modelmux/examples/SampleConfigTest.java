@@ -31,6 +31,7 @@ class SampleConfigTest {
     ModelSpec tiny = config.models().get(0);
     assertThat(tiny.options()).containsEntry("path", "classpath:/models/tiny-lm");
     assertThat(tiny.tags()).containsExactly("chat");
+    assertThat(tiny.overflowTo()).containsExactly("llama-8b");
     assertThat(config.models().get(1).options()).containsEntry("dtype", "float16");
     assertThat(config.aliases()).containsExactly(Map.entry("prod", "tiny-lm@1"));
     assertThat(config.routes()).extracting(RouteConfig::name).containsExactly("chat", "chat-canary", "shadowed", "auto");

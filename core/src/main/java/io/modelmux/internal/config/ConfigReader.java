@@ -73,6 +73,8 @@ public final class ConfigReader {
   private final Map<String, ConfigLocation> routeNames = new LinkedHashMap<>();
   /** The model being read, for {@link ConfigException#modelId()}; null outside models. */
   private @Nullable String modelId;
+  /** Checks of names that may be defined further down the file, run once it is read. */
+  private final List<Runnable> nameChecks = new ArrayList<>();
 
   private ConfigReader() {}
 
@@ -116,6 +118,7 @@ public final class ConfigReader {
     if (top.containsKey("aliases")) {
       aliases(top.get("aliases").value());
     }
+    nameChecks.forEach(Runnable::run);
     List<RouteConfig> routes =
         top.containsKey("routes") ? routes(top.get("routes").value()) : List.of();
     CacheConfig cache = top.containsKey("cache") ? cache(top.get("cache").value()) : null;
@@ -224,6 +227,9 @@ public final class ConfigReader {
         case "circuit_breaker":
           b.circuitBreaker(breaker(v, p));
           break;
+        case "overflow_to":
+          b.overflowTo(overflowTo(v, p, id));
+          break;
         case "price":
           b.prices(prices(v, p));
           break;
@@ -248,6 +254,26 @@ public final class ConfigReader {
       }
     }
     return b.build();
+  }
+
+  private List<String> overflowTo(ConfigNode node, String path, String id) {
+    present(node, path);
+    List<ConfigNode> items = node.kind() == Kind.SCALAR ? List.of(node) : list(node, path, "a list of model names, such as [llama-8b]");
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      ConfigNode n = items.get(i);
+      String p = node.kind() == Kind.SCALAR ? path : path + "[" + i + "]";
+      String name = text(n, p);
+      if (name.equals(id) || name.startsWith(id + "@")) {
+        throw error(n.location(), p, "is this model itself; name another model that serves the same job");
+      }
+      nameChecks.add(() -> checkModelName(name, n.location(), p, true, n)); // once every model and alias is read
+      if (out.contains(name)) {
+        throw error(n.location(), p, n.describe() + " is listed twice; list each model once");
+      }
+      out.add(name);
+    }
+    return out;
   }
 
   private RetryPolicy retry(ConfigNode node, String path) {

@@ -9,6 +9,7 @@ import io.modelmux.GuardStats;
 import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
 import io.modelmux.OverloadedException;
+import io.modelmux.RateLimitedException;
 import io.modelmux.RetryPolicy;
 import io.modelmux.spi.Breaker;
 import io.modelmux.spi.ModelSpec;
@@ -35,6 +36,7 @@ public final class ModelGuard {
   private final LongAdder retries = new LongAdder();
   private final LongAdder circuitOpen = new LongAdder();
   private final LongAdder overloaded = new LongAdder();
+  private volatile @Nullable Instant rateLimitedUntil; // the wait the backend last asked for
 
   /** Builds the guard {@code spec} asks for, on {@code clock}. */
   public ModelGuard(ModelSpec spec, Clock clock) {
@@ -85,11 +87,45 @@ public final class ModelGuard {
   /** Records a call that succeeded after {@code nanos}. */
   public void succeeded(long nanos) {
     breaker.succeeded(nanos);
+    if (rateLimitedUntil != null) {
+      rateLimitedUntil = null;
+    }
   }
 
   /** Records a call that failed with {@code e} after {@code nanos}; the breaker counts it if it says the backend is unwell. */
   public void failed(long nanos, Throwable e) {
     breaker.failed(nanos, e);
+    if (e instanceof RateLimitedException) {
+      Duration wait = ((RateLimitedException) e).retryAfter().orElse(Duration.ofSeconds(1));
+      rateLimitedUntil = clock.instant().plus(wait);
+    }
+  }
+
+  /** Returns whether the backend asked to wait (a rate limit) and the wait has not passed. */
+  public boolean isRateLimited() {
+    Instant until = rateLimitedUntil;
+    return until != null && clock.instant().isBefore(until);
+  }
+
+  /**
+   * Returns how long a request would queue for a slot now, judged from the requests ahead and
+   * the model's median latency ({@code medianNanos}, negative when unknown); zero when a slot is
+   * free or the model has no limit, negative when it cannot be judged.
+   */
+  public long expectedQueueNanos(long medianNanos) {
+    if (limit == null || limit.active() < limit.max()) {
+      return 0;
+    }
+    if (medianNanos < 0) {
+      return -1;
+    }
+    long rounds = (limit.queued() + limit.max()) / limit.max(); // the requests ahead, and this one, a slot at a time
+    return rounds * medianNanos;
+  }
+
+  /** Returns whether the circuit would let a call through now (without taking a permission). */
+  public boolean mayEnter() {
+    return breaker.mayEnter();
   }
 
   /** Gives back a permission taken by {@link #tryEnter} for a call that was not made. */

@@ -505,6 +505,51 @@ public final class MemoryScheduler {
     return true;
   }
 
+  /**
+   * Returns whether making {@code m} resident now would displace a model used within {@code
+   * recent}: it is not resident, does not fit, and the idle models that have not been used for
+   * that long cannot make room for it (or it would wait for memory). False for a resident model
+   * and for one that takes no memory (a remote one). Changes nothing: it is for choosing, before
+   * a request is sent, a model that serves the same job ({@code overflow_to}).
+   */
+  public boolean loadWouldDisplace(RegisteredModel m, Duration recent) {
+    if (m.residency.tier == Tier.ACTIVE && m.residency.loading == null) {
+      return false;
+    }
+    lock.lock();
+    try {
+      if (m.residency.tier == Tier.ACTIVE || m.residency.loading != null) {
+        return false; // resident, or its load is under way: waiting for it displaces nothing more
+      }
+      Map<String, Long> need = expected(m);
+      if (need.isEmpty() || sum(need) == 0 || fitsNow(need, m)) {
+        return false;
+      }
+      long staleBefore = System.nanoTime() - recent.toNanos();
+      for (Map.Entry<String, Long> e : need.entrySet()) {
+        Pool p = pool(e.getKey());
+        long freeable = 0;
+        for (RegisteredModel r : p.holders) {
+          if (evictable(r, m) && r.residency.lastAccessNanos - staleBefore < 0) {
+            freeable += r.residency.charged.getOrDefault(p.name, 0L);
+          }
+        }
+        if (p.used - freeable + e.getValue() > p.budget) {
+          return true;
+        }
+      }
+      if (maxLoaded > 0) {
+        long stale = resident.stream()
+            .filter(r -> r.residency.tier == Tier.ACTIVE && evictable(r, m) && r.residency.lastAccessNanos - staleBefore < 0)
+            .count();
+        return loadedCount() - stale >= maxLoaded;
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private boolean evictable(RegisteredModel r, RegisteredModel forModel) {
     return r != forModel
         && !r.residency.pinned

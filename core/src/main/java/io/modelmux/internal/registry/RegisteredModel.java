@@ -40,6 +40,13 @@ public final class RegisteredModel {
   public final Residency residency;
   /** Circuit breaker, retry and concurrency limit: the guard stage's. */
   public final ModelGuard guard;
+  /**
+   * The registrations {@code overflow_to} names lead to now, in order (a name that leads nowhere
+   * is left out): bound by the router on each rebuild, read by the request path.
+   */
+  public volatile RegisteredModel[] overflow = NONE;
+
+  private static final RegisteredModel[] NONE = new RegisteredModel[0];
 
   public RegisteredModel(ModelSpec spec, ModelAdapter adapter, long sequence, Clock clock) {
     this.spec = spec;

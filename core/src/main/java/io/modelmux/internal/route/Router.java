@@ -291,6 +291,19 @@ public final class Router {
         }
       }
       byTag.replaceAll((tag, list) -> List.copyOf(list));
+      for (RegisteredModel m : models.models) { // overflow_to, bound to what the names lead to now
+        List<String> overflowNames = m.spec.overflowTo();
+        if (!overflowNames.isEmpty()) {
+          List<RegisteredModel> bound = new ArrayList<>(overflowNames.size());
+          for (String n : overflowNames) {
+            RegisteredModel target = models.byName.get(n);
+            if (target != null && target != m && !bound.contains(target)) {
+              bound.add(target);
+            }
+          }
+          m.overflow = bound.toArray(new RegisteredModel[0]);
+        }
+      }
       Route.Bindings now =
           new Route.Bindings(names, Map.copyOf(byTag), models.defaultModel == null ? null : direct.get(models.defaultModel));
       for (Route r : routes.values()) {

@@ -171,6 +171,17 @@ public final class RequestPath {
       if (trial != null) {
         attemptStart = System.nanoTime(); // a retry or the next candidate
       }
+      if (model.overflow.length > 0 && (trial == null || !trial.overflowed)) {
+        RegisteredModel to = overflow(model, request); // overflow_to: passed over before any call
+        if (to != null) {
+          if (trial == null) {
+            trial = new Trial();
+          }
+          trial.overflowed(model, attemptStart);
+          model = to;
+          continue;
+        }
+      }
       ModelMuxException failure;
       Attempt.Outcome skipped;
       ModelGuard guard = model.guard;
@@ -234,6 +245,9 @@ public final class RequestPath {
       RegisteredModel next = null;
       while (next == null && candidate < plan.fallbackCount()) {
         next = plan.fallback(candidate++, request);
+      }
+      if (next == null) {
+        next = trial.nextEquivalent(plan.target()); // then the models the target overflows to, once each
       }
       if (next != null) {
         model = next;
@@ -345,6 +359,37 @@ public final class RequestPath {
         retry = model.guard.retryContext();
       }
       return retry.onError(failure);
+    }
+
+    private boolean overflowed;
+    private int equivalentsTried;
+    private final List<RegisteredModel> tried = new ArrayList<>(4);
+
+    void overflowed(RegisteredModel model, long attemptStart) {
+      overflowed = true;
+      tried.add(model);
+      attempts.add(new Attempt(model.ref, Attempt.Outcome.OVERFLOWED, null, since(attemptStart)));
+    }
+
+    /** Returns the next model {@code target} overflows to that was not tried yet, or null. */
+    @Nullable RegisteredModel nextEquivalent(RegisteredModel target) {
+      RegisteredModel[] equivalents = target.overflow;
+      while (equivalentsTried < equivalents.length) {
+        RegisteredModel m = equivalents[equivalentsTried++];
+        if (!tried.contains(m) && !failedOn(m)) {
+          return m;
+        }
+      }
+      return null;
+    }
+
+    private boolean failedOn(RegisteredModel m) {
+      for (Attempt a : attempts) {
+        if (a.model().equals(m.ref)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private boolean contextRouted;
@@ -476,6 +521,46 @@ public final class RequestPath {
             + failure.getClass().getSimpleName() + ": " + failure.getMessage() + "); it is not retried or sent elsewhere"
             + " once text was delivered; the text so far is in partialText()",
         model.ref.id(), false, failure.statusCode().orElse(-1), null, delivered, failure);
+  }
+
+  /** How recently a model must have been used for displacing it to send a request elsewhere. */
+  private static final Duration RECENT = Duration.ofSeconds(60);
+
+  /**
+   * Returns the model {@code model}'s request goes to instead, before any call, when {@code
+   * model} is in no state to take it — its backend asked to wait (rate limited), it is cold and
+   * loading it would evict a model used in the last minute, or its queue (and load) would pass
+   * the request's deadline — and one of the models it overflows to is in a state to; else null.
+   */
+  private @Nullable RegisteredModel overflow(RegisteredModel model, GenerateRequest request) {
+    if (!mustOverflow(model, request)) {
+      return null;
+    }
+    for (RegisteredModel m : model.overflow) {
+      if (m.guard.mayEnter() && !mustOverflow(m, request)) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  private boolean mustOverflow(RegisteredModel model, GenerateRequest request) {
+    if (model.guard.isRateLimited() || scheduler.loadWouldDisplace(model, RECENT)) {
+      return true;
+    }
+    Instant deadline = request.deadline().orElse(null);
+    if (deadline == null) {
+      return false;
+    }
+    long wait = model.guard.expectedQueueNanos(model.latency.median());
+    if (wait < 0) {
+      return false; // nothing to judge by yet
+    }
+    if (model.residency.tier() != io.modelmux.Tier.ACTIVE) {
+      Duration load = model.residency.lastLoadTime();
+      wait += load == null ? 0 : load.toNanos();
+    }
+    return wait > 0 && clock.instant().plusNanos(wait).isAfter(deadline);
   }
 
   /**

@@ -106,6 +106,21 @@ class GuardConfigTest {
         .hasMessageContaining("routes[0].on_content_filter");
   }
 
+  @Test
+  void should_read_overflow_to_naming_models_defined_before_or_after_and_refuse_unknown_or_itself() {
+    ModelMuxConfig config = ModelMuxConfig.parse(
+        "models:\n  - {id: local, type: echo, overflow_to: [remote]}\n  - {id: remote, type: echo, overflow_to: local}\n",
+        "models.yaml", n -> null);
+
+    assertThat(config.models().get(0).overflowTo()).containsExactly("remote");
+    assertThat(config.models().get(1).overflowTo()).containsExactly("local");
+    assertThat(routeError("models:\n  - {id: local, type: echo, overflow_to: [remot]}\n  - {id: remote, type: echo}\n"))
+        .hasMessageStartingWith("models.yaml:2:43: models[0].overflow_to[0]: model 'remot' is not defined")
+        .hasMessageContaining("did you mean 'remote'?");
+    assertThat(routeError("models:\n  - {id: local, type: echo, overflow_to: [local]}\n"))
+        .hasMessageContaining("models[0].overflow_to[0]: is this model itself");
+  }
+
   private static ConfigException routeError(String yaml) {
     try {
       ModelMuxConfig.parse(yaml, "models.yaml", n -> null);
