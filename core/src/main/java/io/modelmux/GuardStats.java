@@ -1,6 +1,9 @@
 package io.modelmux;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -37,6 +40,7 @@ public final class GuardStats {
   private final long retries;
   private final long circuitOpen;
   private final long overloaded;
+  private final Map<String, CircuitState> replicas;
 
   private GuardStats(Builder b) {
     this.circuit = b.circuit;
@@ -48,6 +52,7 @@ public final class GuardStats {
     this.retries = b.retries;
     this.circuitOpen = b.circuitOpen;
     this.overloaded = b.overloaded;
+    this.replicas = Collections.unmodifiableMap(new LinkedHashMap<>(b.replicas));
   }
 
   /** Returns the stats of a model without a breaker or limit that saw no request. */
@@ -108,13 +113,22 @@ public final class GuardStats {
     return overloaded;
   }
 
+  /**
+   * Returns the circuit state of each server a model is spread over ({@code replicas:}), by
+   * server, in order; empty for a model of one server.
+   */
+  public Map<String, CircuitState> replicas() {
+    return replicas;
+  }
+
   @Override
   public String toString() {
     return "GuardStats{circuit=" + circuit
         + (failureRate < 0 ? "" : ", failureRate=" + failureRate + "%")
         + (probeAt == null ? "" : ", probeAt=" + probeAt)
         + (maxConcurrency <= 0 ? "" : ", active=" + active + "/" + maxConcurrency + ", queued=" + queued)
-        + ", retries=" + retries + ", circuitOpen=" + circuitOpen + ", overloaded=" + overloaded + '}';
+        + ", retries=" + retries + ", circuitOpen=" + circuitOpen + ", overloaded=" + overloaded
+        + (replicas.isEmpty() ? "" : ", replicas=" + replicas) + '}';
   }
 
   /** Builds {@link GuardStats}. Not thread-safe. */
@@ -128,6 +142,7 @@ public final class GuardStats {
     private long retries;
     private long circuitOpen;
     private long overloaded;
+    private Map<String, CircuitState> replicas = Map.of();
 
     private Builder() {}
 
@@ -156,6 +171,12 @@ public final class GuardStats {
       this.retries = retries;
       this.circuitOpen = circuitOpen;
       this.overloaded = overloaded;
+      return this;
+    }
+
+    /** Sets the circuit state of each server the model is spread over; not null. */
+    public Builder replicas(Map<String, CircuitState> replicas) {
+      this.replicas = Objects.requireNonNull(replicas, "replicas");
       return this;
     }
 

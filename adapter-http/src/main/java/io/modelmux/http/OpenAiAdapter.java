@@ -15,6 +15,7 @@ import io.modelmux.http.internal.HttpTransport;
 import io.modelmux.http.internal.SseEvent;
 import io.modelmux.http.internal.SseEventParser;
 import io.modelmux.http.internal.WireJson;
+import io.modelmux.spi.Breaker;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.Footprint;
@@ -30,8 +31,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -379,6 +382,19 @@ final class OpenAiAdapter implements ModelAdapter {
   @Override
   public Footprint footprint() {
     return Footprint.none();
+  }
+
+  /** Returns each replica's breaker by its base URL (which never holds credentials); none for one server. */
+  @Override
+  public Map<String, Breaker> replicaBreakers() {
+    if (replicas.all().size() < 2) {
+      return Map.of();
+    }
+    Map<String, Breaker> out = new LinkedHashMap<>();
+    for (ReplicaSet.Replica r : replicas.all()) {
+      out.put(r.toString(), r.breaker);
+    }
+    return out;
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.modelmux.internal;
 import io.modelmux.ConfigException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
+import io.modelmux.GuardStats;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.MemoryStats;
 import io.modelmux.ModelMuxException;
@@ -448,6 +449,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     return m == null ? Optional.empty() : Optional.of(status(s, m));
   }
 
+  /** Returns the model's guard stats, with the circuits of the servers its adapter spreads it over. */
+  private static GuardStats guardStats(RegisteredModel m) {
+    return m.guard.stats(RegisteredModel.replicaBreakers(m.adapter));
+  }
+
   private ModelStatus status(ModelRegistry.Snapshot s, RegisteredModel m) {
     TreeSet<String> aliases = new TreeSet<>();
     s.aliases.forEach(
@@ -473,7 +479,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
                 .shadow(m.shadowRequests.sum(), m.shadowFailures.sum())
                 .lastUsed(last < 0 ? null : Instant.ofEpochMilli(last))
                 .build())
-        .guardStats(m.guard.stats())
+        .guardStats(guardStats(m))
         .memoryStats(
             MemoryStats.builder()
                 .bytes(f.totalBytes(), f.isMeasured())

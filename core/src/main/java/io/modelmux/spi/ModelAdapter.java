@@ -2,6 +2,7 @@ package io.modelmux.spi;
 
 import io.modelmux.GenerateRequest;
 import io.modelmux.ModelMuxException;
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -87,6 +88,15 @@ public interface ModelAdapter extends AutoCloseable {
    */
   default OptionalInt contextLength() {
     return OptionalInt.empty();
+  }
+
+  /**
+   * Returns the circuit breakers the adapter keeps for the servers it spreads the model over
+   * (by a name for each server that holds no secret, such as its base URL), so that the
+   * manager shows their state in {@code models()}; empty (the default) for a model of one server.
+   */
+  default Map<String, Breaker> replicaBreakers() {
+    return Map.of();
   }
 
   /** Unloads and releases everything. Idempotent. */

@@ -4,6 +4,7 @@ import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.modelmux.BreakerPolicy;
 import io.modelmux.CircuitOpenException;
 import io.modelmux.GuardStats;
 import io.modelmux.ModelMuxException;
@@ -38,11 +39,17 @@ public final class ModelGuard {
   private final LongAdder overloaded = new LongAdder();
   private volatile @Nullable Instant rateLimitedUntil; // the wait the backend last asked for
 
-  /** Builds the guard {@code spec} asks for, on {@code clock}. */
-  public ModelGuard(ModelSpec spec, Clock clock) {
+  /**
+   * Builds the guard {@code spec} asks for, on {@code clock}.
+   *
+   * @param ownBreaker false when the adapter keeps a breaker per server (replicas): those are the
+   *     model's breakers then, and one more over all of them would open when one server of two
+   *     fails
+   */
+  public ModelGuard(ModelSpec spec, Clock clock, boolean ownBreaker) {
     this.ref = spec.ref();
     this.clock = clock;
-    this.breaker = Breaker.of("model " + ref, spec.circuitBreaker(), clock);
+    this.breaker = Breaker.of("model " + ref, ownBreaker ? spec.circuitBreaker() : BreakerPolicy.disabled(), clock);
     this.retry = retry(ref, spec.retry());
     this.limit = spec.maxConcurrency().isPresent()
         ? new ConcurrencyLimit(ref, spec.maxConcurrency().getAsInt(), spec.maxQueue(), spec.queueTimeout())
@@ -193,8 +200,35 @@ public final class ModelGuard {
 
   /** Returns the guard's state now. */
   public GuardStats stats() {
+    return stats(java.util.Map.of());
+  }
+
+  /**
+   * Returns the guard's state now, with the circuit of each of the model's servers: the model's
+   * circuit is then theirs together — open when all are, half open when none is closed and one
+   * lets a probe through, else closed.
+   */
+  public GuardStats stats(java.util.Map<String, Breaker> replicas) {
     GuardStats.Builder b = GuardStats.builder();
-    if (breaker.state() != GuardStats.CircuitState.DISABLED) {
+    if (!replicas.isEmpty()) {
+      java.util.Map<String, GuardStats.CircuitState> states = new java.util.LinkedHashMap<>();
+      boolean anyClosed = false;
+      boolean anyHalfOpen = false;
+      Instant earliest = null;
+      for (java.util.Map.Entry<String, Breaker> e : replicas.entrySet()) {
+        GuardStats.CircuitState state = e.getValue().state();
+        states.put(e.getKey(), state);
+        anyClosed |= state == GuardStats.CircuitState.CLOSED || state == GuardStats.CircuitState.DISABLED;
+        anyHalfOpen |= state == GuardStats.CircuitState.HALF_OPEN;
+        Instant at = e.getValue().probeAt().orElse(null);
+        if (at != null && (earliest == null || at.isBefore(earliest))) {
+          earliest = at;
+        }
+      }
+      GuardStats.CircuitState model = anyClosed ? GuardStats.CircuitState.CLOSED
+          : anyHalfOpen ? GuardStats.CircuitState.HALF_OPEN : GuardStats.CircuitState.OPEN;
+      b.replicas(states).circuit(model, -1, model == GuardStats.CircuitState.OPEN ? earliest : null);
+    } else if (breaker.state() != GuardStats.CircuitState.DISABLED) {
       b.circuit(breaker.state(), breaker.failureRate(), probeAt());
     }
     if (limit != null) {

@@ -54,7 +54,17 @@ public final class RegisteredModel {
     this.adapter = adapter;
     this.sequence = sequence;
     this.residency = new Residency(spec.pinned());
-    this.guard = new ModelGuard(spec, clock);
+    this.guard = new ModelGuard(spec, clock, replicaBreakers(adapter).isEmpty());
+  }
+
+  /** Returns the breakers the adapter keeps per server; none when it fails to say. */
+  public static java.util.Map<String, io.modelmux.spi.Breaker> replicaBreakers(ModelAdapter adapter) {
+    try {
+      java.util.Map<String, io.modelmux.spi.Breaker> m = adapter.replicaBreakers();
+      return m == null ? java.util.Map.of() : m;
+    } catch (RuntimeException e) {
+      return java.util.Map.of();
+    }
   }
 
   /** Returns the adapter's footprint; an adapter that fails to report one takes none. */
