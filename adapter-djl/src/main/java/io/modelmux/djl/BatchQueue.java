@@ -24,6 +24,7 @@ final class BatchQueue implements AutoCloseable {
   private final String modelId;
   private final Thread worker;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
 
   BatchQueue(Generator generator, int maxSize, Duration maxDelay, String modelId) {
     this.generator = generator;
@@ -33,6 +34,11 @@ final class BatchQueue implements AutoCloseable {
     this.worker = new Thread(this::work, "modelmux-djl-" + modelId + "-batcher");
     this.worker.setDaemon(true);
     this.worker.start();
+  }
+
+  /** Returns the most requests run in one batch so far. */
+  int largestBatch() {
+    return largest.get();
   }
 
   /** Returns whether {@code t} is this queue's worker, which runs the batches (and their stream listeners). */
@@ -74,6 +80,7 @@ final class BatchQueue implements AutoCloseable {
           }
           batch.add(next);
         }
+        largest.accumulateAndGet(batch.size(), Math::max);
         generator.run(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

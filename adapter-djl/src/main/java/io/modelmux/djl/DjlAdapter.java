@@ -441,6 +441,12 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     }
   }
 
+  /** Returns the most requests decoded in one batch since the model was loaded; 0 unbatched or unloaded. */
+  int largestBatch() {
+    Loaded l = loaded;
+    return l == null || l.queue == null ? 0 : l.queue.largestBatch();
+  }
+
   /** Counts the prompt with the model's tokenizer, when loaded. */
   @Override
   public OptionalInt promptTokens(GenerateRequest request) {
