@@ -100,6 +100,20 @@ class CancellationTest {
     assertThat(stuck).isCompletedExceptionally();
   }
 
+  @Test
+  void should_return_from_close_within_close_timeout_when_a_load_is_stuck() {
+    manager = MultiModelManager.builder().environment(n -> null).closeTimeout(Duration.ofMillis(300))
+        .model(ModelSpec.builder("slow", "echo").option("load_delay", "60s").build()).build();
+    manager.preload("slow");
+    Await.until(() -> manager.model("slow").orElseThrow().state() == ModelState.LOADING, "the load began");
+
+    long start = System.nanoTime();
+    manager.close();
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(millis).as("closeTimeout, then a second for the worker threads at most").isLessThan(3_000);
+  }
+
   private static int workers() {
     int n = 0;
     for (Thread t : Thread.getAllStackTraces().keySet()) {

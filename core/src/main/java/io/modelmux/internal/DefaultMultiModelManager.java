@@ -326,7 +326,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         break;
       }
     }
-    scheduler.remove(m);
+    scheduler.remove(m, untilNanos);
     draining.remove(m);
     log.debug("unregistered model {}", m.ref);
     if (interrupted) {
@@ -601,7 +601,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       }
       drainAndClose(m, until);
     }
-    scheduler.close();
+    scheduler.close(until);
     if (ownsExecutor) {
       executor.shutdown();
       try {

@@ -41,6 +41,7 @@ class SampleConfigTest {
         .containsExactly(Map.entry("tiny-lm@1", 90), Map.entry("tiny-lm@2", 10));
     assertThat(config.routes().get(2).shadow()).isPresent();
     assertThat(config.routes().get(0).fallbacks()).containsExactly("llama-8b");
+    assertThat(config.routes().get(0).onContextLength()).hasValue("llama-8b");
     ModelSpec remote = config.models().get(2);
     assertThat(remote.maxConcurrency()).hasValue(16);
     assertThat(remote.maxQueue()).isEqualTo(64);

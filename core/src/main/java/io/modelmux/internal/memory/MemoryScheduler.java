@@ -891,10 +891,33 @@ public final class MemoryScheduler {
 
   /** Forgets {@code m} after it drained: gives its memory back and closes its adapter. */
   public void remove(RegisteredModel m) {
+    remove(m, Long.MAX_VALUE);
+  }
+
+  /**
+   * Removes {@code m}, waiting for a load in progress to finish until {@code untilNanos} ({@link
+   * System#nanoTime()}): a load that is stuck past it is left to fail as its adapter closes, so
+   * that {@code close()} ends in bounded time.
+   */
+  public void remove(RegisteredModel m, long untilNanos) {
     lock.lock();
     try {
-      while (m.residency.loading != null) {
-        changed.awaitUninterruptibly(); // a load in progress finishes before the adapter closes
+      while (m.residency.loading != null) { // a load in progress finishes before the adapter closes
+        if (untilNanos == Long.MAX_VALUE) {
+          changed.awaitUninterruptibly();
+          continue;
+        }
+        long left = untilNanos - System.nanoTime();
+        if (left <= 0) {
+          log.warn("model {} was still loading when close() had waited closeTimeout; closing it under the load", m.ref);
+          break;
+        }
+        try {
+          changed.awaitNanos(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
       }
       uncharge(m);
       resident.remove(m);
@@ -1039,10 +1062,19 @@ public final class MemoryScheduler {
 
   /** Stops the loader and keep-alive threads. Models are removed by the manager first. */
   public void close() {
+    close(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+  }
+
+  /**
+   * Stops the sweeper and the loader, waiting for loads under way until {@code untilNanos} ({@link
+   * System#nanoTime()}), then interrupting them.
+   */
+  public void close(long untilNanos) {
     sweeper.shutdownNow();
     loader.shutdown();
     try {
-      if (!loader.awaitTermination(30, TimeUnit.SECONDS)) {
+      if (!loader.awaitTermination(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        log.warn("a load was still under way when close() had waited closeTimeout; interrupting it");
         loader.shutdownNow();
       }
     } catch (InterruptedException e) {
