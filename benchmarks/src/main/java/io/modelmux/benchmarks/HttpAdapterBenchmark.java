@@ -221,6 +221,15 @@ public class HttpAdapterBenchmark {
     return manager.generate(GenerateRequest.of(MODEL_ID, PROMPT));
   }
 
+  /**
+   * The same request with a deadline (a minute away, never reached): the transport then bounds
+   * the wait for the headers and the body by it.
+   */
+  @Benchmark
+  public GenerateResponse modelMuxWithDeadline() {
+    return manager.generate(GenerateRequest.builder().model(MODEL_ID).prompt(PROMPT).timeout(java.time.Duration.ofMinutes(1)).build());
+  }
+
   /** LangChain4j's {@code OpenAiChatModel.chat} of a one-message request. */
   @Benchmark
   public ChatResponse langChain4j() {
