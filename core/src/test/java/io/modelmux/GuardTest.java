@@ -96,6 +96,18 @@ class GuardTest {
   }
 
   @Test
+  void should_not_try_a_model_more_than_its_max_attempts_in_one_request_even_if_named_again() {
+    backends.on("m", (call, request, sink) -> {
+      throw unavailable("m");
+    });
+    manager = builder().model(model("m").retry(QUICK.toBuilder().maxAttempts(2).build()).build())
+        .route(RouteConfig.builder("chat").target("m").fallbacks(List.of("m")).build()).build();
+
+    assertThatThrownBy(() -> manager.generate(GenerateRequest.of("chat", "hi"))).isInstanceOf(BackendException.class);
+    assertThat(backends.calls("m")).as("2 attempts for the request, not 2 per mention").isEqualTo(2);
+  }
+
+  @Test
   void should_never_retry_a_failure_of_the_request_itself() {
     backends.on("m", (call, request, sink) -> {
       throw new InvalidRequestException("the prompt is malformed", "m", null);

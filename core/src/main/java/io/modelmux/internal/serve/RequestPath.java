@@ -2,26 +2,22 @@ package io.modelmux.internal.serve;
 
 import io.github.resilience4j.retry.Retry;
 import io.modelmux.Attempt;
+import io.modelmux.BackendException;
 import io.modelmux.CircuitOpenException;
 import io.modelmux.ContentFilteredException;
 import io.modelmux.ContextLengthExceededException;
-import io.modelmux.OverloadedException;
-import io.modelmux.internal.guard.ErrorClass;
-import io.modelmux.internal.guard.ModelGuard;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import io.modelmux.BackendException;
 import io.modelmux.DeadlineExceededException;
 import io.modelmux.FinishReason;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
+import io.modelmux.OverloadedException;
 import io.modelmux.Routing;
 import io.modelmux.ShadowResult;
 import io.modelmux.UnknownModelException;
+import io.modelmux.internal.guard.ErrorClass;
+import io.modelmux.internal.guard.ModelGuard;
 import io.modelmux.internal.memory.Lease;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.registry.RegisteredModel;
@@ -36,10 +32,16 @@ import io.modelmux.spi.MessageText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -245,6 +247,9 @@ public final class RequestPath {
       RegisteredModel next = null;
       while (next == null && candidate < plan.fallbackCount()) {
         next = plan.fallback(candidate++, request);
+        if (next != null && trial.spent(next)) {
+          next = null; // named again, but its attempts for this request are used up
+        }
       }
       if (next == null) {
         next = trial.nextEquivalent(plan.target()); // then the models the target overflows to, once each
@@ -254,7 +259,8 @@ public final class RequestPath {
         continue;
       }
       Instant probe = trial.allOpen() ? trial.earliestProbe() : null;
-      if (probe != null && request.deadline().isPresent() && probe.isBefore(request.deadline().get())) {
+      if (probe != null && request.deadline().isPresent() && probe.isBefore(request.deadline().get())
+          && !trial.spent(plan.target())) {
         // every candidate's circuit is open and one lets a probe through before the deadline
         pause(Math.max(0, Duration.between(clock.instant(), probe).toMillis()) + 1, trial);
         candidate = 0;
@@ -338,8 +344,9 @@ public final class RequestPath {
     private final List<ModelMuxException> failures = new ArrayList<>(4);
     private final List<RegisteredModel> open = new ArrayList<>(2); // candidates found open since the last restart
     private boolean onlyOpen = true;
-    private @Nullable RegisteredModel retrying;
-    private Retry.@Nullable AsyncContext<Object> retry;
+    // one retry context per model for the whole request, so that no model gets more than its
+    // max_attempts however often the request comes back to it (a probe wait, a repeated name)
+    private final Map<RegisteredModel, Retry.AsyncContext<Object>> retries = new IdentityHashMap<>(4);
 
     void failed(RegisteredModel model, ModelMuxException failure, Attempt.@Nullable Outcome skipped, long attemptStart) {
       Attempt.Outcome outcome = skipped != null ? skipped : Attempt.Outcome.FAILED;
@@ -354,11 +361,7 @@ public final class RequestPath {
 
     /** Returns the wait before retrying {@code model} after {@code failure}, or -1 for none (Resilience4j decides). */
     long retryWait(RegisteredModel model, ModelMuxException failure) {
-      if (retrying != model) {
-        retrying = model;
-        retry = model.guard.retryContext();
-      }
-      return retry.onError(failure);
+      return retries.computeIfAbsent(model, m -> m.guard.retryContext()).onError(failure);
     }
 
     private boolean overflowed;
@@ -381,6 +384,17 @@ public final class RequestPath {
         }
       }
       return null;
+    }
+
+    /** Returns whether {@code m} was called as often as its retry policy allows for one request. */
+    boolean spent(RegisteredModel m) {
+      int calls = 0;
+      for (Attempt a : attempts) {
+        if (a.outcome() == Attempt.Outcome.FAILED && a.model().equals(m.ref)) {
+          calls++;
+        }
+      }
+      return calls >= m.spec.retry().maxAttempts();
     }
 
     private boolean failedOn(RegisteredModel m) {
@@ -426,8 +440,6 @@ public final class RequestPath {
     void restart() {
       open.clear();
       onlyOpen = true;
-      retrying = null;
-      retry = null;
     }
 
     GenerateResponse succeeded(GenerateResponse response, RegisteredModel model, long attemptStart) {
