@@ -51,10 +51,14 @@ import org.jspecify.annotations.Nullable;
  * through {@link #serve}, whose body reads like the architecture:
  *
  * <pre>
- * plan → (cache: a later stage) → for each candidate (the target, then a route's fallbacks):
- *   guard (circuit, slot) → lease → adapter → record → release
- *   → retry the same model (its Retry-After, else backoff; never past the deadline),
- *     or the next candidate (a retryable failure, an open circuit, a full queue), or fail
+ * plan → (cache: a later stage) → for each candidate (the target, then a route's fallbacks,
+ *   then the target's overflow_to models):
+ *   overflow? (a model in no state to serve passes its request to an equivalent, before any call)
+ *   → guard (circuit, slot) → lease → adapter → record → release
+ *   → retry the same model (its Retry-After, else backoff; never past the deadline, never more
+ *     than its max_attempts in the request), or the route's model for the failure's kind
+ *     (on_context_length, on_content_filter), or the next candidate (a retryable failure, an
+ *     open circuit, a full queue), or fail with the earlier failures suppressed
  * </pre>
  *
  * <p>Which failures retry or fail over is {@link ErrorClass}'s decision; the breaker, the retry
