@@ -46,7 +46,16 @@ class LocalDeadlineTest {
             .option("max_batch_size", maxBatchSize).option("max_batch_delay", "1ms").retry(RetryPolicy.none()).build())
         .build();
     manager.load("tiny");
+    // one short generation first: PyTorch's first forward passes on a fresh model allocate and
+    // plan for 100 ms and more on 2 busy cores, a cost of the load, not of a deadline's check
+    manager.generate(GenerateRequest.builder().model("tiny").prompt("warm").maxTokens(4).build());
+    long start = System.nanoTime();
+    manager.generate(GenerateRequest.builder().model("tiny").prompt("warm").maxTokens(8).build());
+    tokenMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 8;
   }
+
+  /** How long one token takes now, measured after the warm-up. */
+  private long tokenMillis;
 
   private static GenerateRequest.Builder longAnswer() {
     return GenerateRequest.builder().model("tiny").prompt("ROMEO:\n").temperature(0).maxTokens(100_000);
@@ -69,14 +78,15 @@ class LocalDeadlineTest {
 
   @Test
   void should_end_a_request_at_its_deadline_without_a_batch_thread() {
-    start(1); // decoded in the caller's thread
+    start(1); // decoded in the caller's thread: the deadline is checked between tokens
 
     Timed t = timed(longAnswer().timeout(Duration.ofMillis(150)).build());
     Throwable e = t.failure;
     long millis = t.millis;
 
     assertThat(e).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("characters");
-    assertThat(millis).isLessThan(150 + MARGIN_MS);
+    assertThat(millis).as("within the margin, or a few tokens' time when the machine is that busy (%d ms a token)", tokenMillis)
+        .isLessThan(150 + Math.max(MARGIN_MS, 3 * tokenMillis));
   }
 
   @Test
