@@ -6,10 +6,12 @@ import io.modelmux.GenerateResponse;
 import io.modelmux.ModelMuxException;
 import io.modelmux.MultiModelManager;
 import io.modelmux.TokenStream;
+import io.modelmux.internal.config.Quantities;
 import io.modelmux.spi.MessageText;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,6 +68,23 @@ public final class ModelMuxCli implements Callable<Integer> {
     return cli.execute(args);
   }
 
+  /** Reads {@code --timeout} as models.yaml reads durations; a bad value is a usage error (exit 2). */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration d;
+      try {
+        d = Quantities.parseDuration(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException("expected a duration such as 500ms, 30s or 2m: " + e.getMessage());
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new CommandLine.TypeConversionException("must be positive, such as 30s");
+      }
+      return d;
+    }
+  }
+
   /**
    * Returns the one line {@code error: <what>: <message>}, with any character that could break
    * it into several lines or drive the terminal escaped (messages quote text from backends).
@@ -101,6 +120,14 @@ public final class ModelMuxCli implements Callable<Integer> {
     @Option(names = "--stream", description = "print the text as it is generated")
     boolean stream;
 
+    @Option(
+        names = "--timeout",
+        paramLabel = "DURATION",
+        converter = DurationConverter.class,
+        description = "give up after this long (500ms, 30s, 2m), counted from when the request is sent;"
+            + " retries and fallbacks stay within it")
+    Duration timeout;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -132,6 +159,9 @@ public final class ModelMuxCli implements Callable<Integer> {
         return USAGE;
       }
       try (MultiModelManager models = MultiModelManager.builder().config(config).build()) {
+        if (timeout != null) {
+          request = request.toBuilder().timeout(timeout).build(); // from now: loading the config is not the request's time
+        }
         GenerateResponse response;
         if (stream) {
           try (TokenStream tokens = models.stream(request)) {

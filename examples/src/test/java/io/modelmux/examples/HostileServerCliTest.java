@@ -122,14 +122,35 @@ class HostileServerCliTest {
 
   @Test
   void should_give_up_on_a_stalled_body_within_total_timeout_on_each_attempt() {
+    int before = stalledRequests.get();
     long start = System.nanoTime();
     ModelMuxCliTest.Result r = ModelMuxCliTest.run("run", "--config", config.toString(), "--model", "stalled", "--prompt", "Hi");
     long millis = (System.nanoTime() - start) / 1_000_000;
 
     assertOneErrorLine(r, "BackendTimeoutException");
     assertThat(r.err()).contains("total_timeout (2000 ms)");
-    assertThat(stalledRequests.get()).as("a timeout is retried: max_attempts 2").isEqualTo(2);
+    assertThat(stalledRequests.get() - before).as("a timeout is retried: max_attempts 2").isEqualTo(2);
     assertThat(millis).as("two attempts of 2 s each, and the JVM's start").isLessThan(8000);
+  }
+
+  @Test
+  void should_give_up_at_the_timeout_asked_for_with_one_error_line() {
+    long start = System.nanoTime();
+    ModelMuxCliTest.Result r = ModelMuxCliTest.run(
+        "run", "--config", config.toString(), "--model", "stalled", "--prompt", "Hi", "--timeout", "500ms");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertOneErrorLine(r, "DeadlineExceededException");
+    assertThat(millis).as("half a second and the JVM's start, not two attempts of total_timeout").isLessThan(3000);
+  }
+
+  @Test
+  void should_refuse_a_timeout_that_is_not_a_duration_as_a_usage_error() {
+    ModelMuxCliTest.Result r = ModelMuxCliTest.run("run", "--config", config.toString(), "--prompt", "Hi", "--timeout", "soon");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("--timeout").contains("500ms, 30s or 2m");
   }
 
   @Test
