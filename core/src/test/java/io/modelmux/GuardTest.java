@@ -368,6 +368,25 @@ class GuardTest {
   }
 
   @Test
+  void should_wait_for_a_probe_once_and_then_give_up_when_it_does_not_come() {
+    MutableClock frozen = new MutableClock(Instant.parse("2026-11-28T00:00:00Z")); // the probe time never comes
+    backends.on("m", (call, request, sink) -> {
+      throw unavailable("m");
+    });
+    BreakerPolicy breaker = BreakerPolicy.builder().window(2).minimumCalls(2).openFor(Duration.ofMillis(200)).build();
+    manager = builder().clock(frozen).model(model("m").retry(RetryPolicy.none()).circuitBreaker(breaker).build()).build();
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> manager.generate(GenerateRequest.of("m", "hi"))).isInstanceOf(BackendException.class);
+    }
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> manager.generate(
+            GenerateRequest.builder().model("m").prompt("hi").deadline(frozen.instant().plusSeconds(60)).build()))
+        .isInstanceOf(CircuitOpenException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("one wait of 200 ms, not a loop").isLessThan(5_000);
+  }
+
+  @Test
   void should_start_a_model_registered_again_under_an_old_name_with_a_closed_circuit() {
     backends.on("m", (call, request, sink) -> {
       throw unavailable("m");

@@ -264,8 +264,10 @@ public final class RequestPath {
       }
       Instant probe = trial.allOpen() ? trial.earliestProbe() : null;
       if (probe != null && request.deadline().isPresent() && probe.isBefore(request.deadline().get())
-          && !trial.spent(plan.target())) {
-        // every candidate's circuit is open and one lets a probe through before the deadline
+          && !trial.spent(plan.target()) && !trial.waitedForProbe) {
+        // every candidate's circuit is open and one lets a probe through before the deadline:
+        // wait for it, once (a probe taken by another request does not make this one wait again)
+        trial.waitedForProbe = true;
         pause(Math.max(0, Duration.between(clock.instant(), probe).toMillis()) + 1, trial);
         candidate = 0;
         model = plan.target();
@@ -369,6 +371,7 @@ public final class RequestPath {
     }
 
     private boolean overflowed;
+    private boolean waitedForProbe;
     private int equivalentsTried;
     private final List<RegisteredModel> tried = new ArrayList<>(4);
 
