@@ -114,6 +114,23 @@ public final class GenerateRequest {
     return Optional.ofNullable(deadline);
   }
 
+  /**
+   * Returns the time left until the deadline by the system clock (as {@link Builder#timeout}
+   * sets it): zero once it has passed, at most about 292 years (a far deadline never overflows);
+   * empty without a deadline. For adapters that bound their own waits by it.
+   */
+  public Optional<Duration> timeLeft() {
+    if (deadline == null) {
+      return Optional.empty();
+    }
+    Instant now = Instant.now();
+    if (!now.isBefore(deadline)) {
+      return Optional.of(Duration.ZERO);
+    }
+    Duration longest = Duration.ofNanos(Long.MAX_VALUE);
+    return Optional.of(Duration.between(now, deadline.isAfter(now.plus(longest)) ? now.plus(longest) : deadline));
+  }
+
   /** Returns the request without its prompt or message text, which may be private. */
   @Override
   public String toString() {

@@ -147,4 +147,15 @@ class GenerateRequestTest {
     assertThat(new ConfigException("plain").statusCode()).isEmpty();
     assertThat(new InsufficientMemoryException("big", "m", 10, 5, 2).requiredBytes()).isEqualTo(10);
   }
+
+  @Test
+  void should_give_the_time_left_until_the_deadline_zero_once_passed_and_none_without_one() {
+    assertThat(GenerateRequest.of("hi").timeLeft()).isEmpty();
+    assertThat(GenerateRequest.builder().prompt("hi").timeout(java.time.Duration.ofMinutes(1)).build().timeLeft().orElseThrow())
+        .isBetween(java.time.Duration.ofSeconds(50), java.time.Duration.ofMinutes(1));
+    assertThat(GenerateRequest.builder().prompt("hi").deadline(java.time.Instant.EPOCH).build().timeLeft())
+        .hasValue(java.time.Duration.ZERO);
+    assertThat(GenerateRequest.builder().prompt("hi").deadline(java.time.Instant.MAX).build().timeLeft().orElseThrow())
+        .as("a far deadline does not overflow").isEqualTo(java.time.Duration.ofNanos(Long.MAX_VALUE));
+  }
 }

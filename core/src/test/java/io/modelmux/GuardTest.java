@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -206,6 +207,12 @@ class GuardTest {
     assertThatThrownBy(() -> builder().model(model("a").build())
             .route(RouteConfig.builder("chat").target("a").fallbacks(List.of("chat")).build()).build())
         .isInstanceOf(ConfigException.class).hasMessageContaining("lists itself as a fallback");
+    assertThatThrownBy(() -> builder().model(model("a").build())
+            .route(RouteConfig.builder("chat").target("a").onContextLength("huge").build()).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("sends failed requests to 'huge'");
+    assertThatThrownBy(() -> builder().model(model("a").build())
+            .route(RouteConfig.builder("chat").target("a").onContentFilter("chat").build()).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("back to itself");
   }
 
   // ---- error-class fallbacks -----------------------------------------------------------------
@@ -384,6 +391,78 @@ class GuardTest {
             GenerateRequest.builder().model("m").prompt("hi").deadline(frozen.instant().plusSeconds(60)).build()))
         .isInstanceOf(CircuitOpenException.class);
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("one wait of 200 ms, not a loop").isLessThan(5_000);
+  }
+
+  @Test
+  void should_open_under_16_threads_and_let_exactly_one_probe_through() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-28T00:00:00Z"));
+    AtomicInteger healthyFrom = new AtomicInteger(Integer.MAX_VALUE);
+    CountDownLatch probing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    backends.on("m", (call, request, sink) -> {
+      if (call < healthyFrom.get()) {
+        throw unavailable("m");
+      }
+      probing.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return ok("probe");
+    });
+    BreakerPolicy breaker = BreakerPolicy.builder().window(5).minimumCalls(5).openFor(Duration.ofSeconds(10)).build();
+    manager = builder().clock(clock).model(model("m").retry(RetryPolicy.none()).circuitBreaker(breaker).build()).build();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 20; i++) {
+            try {
+              manager.generate(GenerateRequest.of("m", "hi"));
+            } catch (BackendException | CircuitOpenException e) {
+              // failing, then open
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      int failedCalls = backends.calls("m");
+      assertThat(failedCalls).as("the circuit opened after 5 calls; at most the 16 in flight then got through").isBetween(5, 5 + 16);
+      assertThat(manager.model("m").orElseThrow().circuit()).isEqualTo(GuardStats.CircuitState.OPEN);
+
+      healthyFrom.set(failedCalls + 1);
+      clock.advance(Duration.ofSeconds(11));
+      List<Future<GenerateResponse>> round = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        round.add(pool.submit(() -> manager.generate(GenerateRequest.of("m", "hi"))));
+      }
+      assertThat(probing.await(10, TimeUnit.SECONDS)).isTrue();
+      Await.until(() -> round.stream().filter(Future::isDone).count() == 15, "the 15 others were refused while the probe was out");
+      assertThat(backends.calls("m") - failedCalls).as("exactly one probe while half open").isEqualTo(1);
+      release.countDown();
+      int served = 0;
+      int refused = 0;
+      for (Future<GenerateResponse> f : round) {
+        try {
+          assertThat(f.get(10, TimeUnit.SECONDS).text()).isEqualTo("probe");
+          served++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(CircuitOpenException.class);
+          refused++;
+        }
+      }
+      assertThat(served).isEqualTo(1);
+      assertThat(refused).isEqualTo(15);
+      assertThat(manager.model("m").orElseThrow().circuit()).isEqualTo(GuardStats.CircuitState.CLOSED);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
   }
 
   @Test

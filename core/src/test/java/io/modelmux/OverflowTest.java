@@ -98,11 +98,11 @@ class OverflowTest {
     CountDownLatch holding = new CountDownLatch(1);
     backends.on("local", (call, request, sink) -> {
       if (call == 1) {
-        pause(200); // teaches the model's median latency: 200 ms
+        await(new CountDownLatch(1), 200); // the backend takes 200 ms: that teaches the model's median latency
         return Completion.of("local", FinishReason.STOP);
       }
       holding.countDown();
-      await(release); // holds the only slot
+      await(release, 30_000); // holds the only slot
       return Completion.of("local", FinishReason.STOP);
     });
     backends.on("remote", (call, request, sink) -> Completion.of("remote", FinishReason.STOP));
@@ -124,17 +124,37 @@ class OverflowTest {
     assertThat(holder.get(10, TimeUnit.SECONDS).model().id()).isEqualTo("local");
   }
 
-  private static void pause(long millis) {
+  @Test
+  void should_warn_of_a_name_that_leads_nowhere_and_follow_a_model_registered_again() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
     try {
-      Thread.sleep(millis); // the backend's own time, not the test's wait
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      backends.on("remote", (call, request, sink) -> {
+        throw new RateLimitedException("429", "remote", 429, Duration.ofSeconds(30), null);
+      });
+      manager = builder().model(ModelSpec.builder("remote", "scripted").retry(QUICK).overflowTo(List.of("local", "gone")).build()).build();
+    } finally {
+      System.setErr(before);
     }
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("model remote@latest overflows to 'local', which is not registered")
+        .contains("overflows to 'gone'");
+
+    manager.register(ModelSpec.builder("local", "scripted").version("1").build());
+    assertThat(manager.generate(GenerateRequest.of("remote", "hi")).model()).isEqualTo(new ModelRef("local", "1"));
+    manager.unregister("local");
+    manager.register(ModelSpec.builder("local", "scripted").version("2").build());
+
+    GenerateResponse r = manager.generate(GenerateRequest.of("remote", "hi"));
+
+    assertThat(r.model()).as("the name leads to the new registration").isEqualTo(new ModelRef("local", "2"));
+    assertThat(r.attempts().get(0).outcome()).isEqualTo(Attempt.Outcome.OVERFLOWED);
   }
 
-  private static void await(CountDownLatch latch) {
+  private static void await(CountDownLatch latch, long millis) {
     try {
-      latch.await(30, TimeUnit.SECONDS);
+      latch.await(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -424,22 +423,17 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
 
   /** Returns the request's deadline on {@link System#nanoTime()}'s scale, or {@link Long#MAX_VALUE}. */
   private static long deadlineNanos(GenerateRequest request) {
-    Instant deadline = request.deadline().orElse(null);
-    if (deadline == null) {
+    Duration left = request.timeLeft().orElse(null);
+    if (left == null) {
       return Long.MAX_VALUE;
     }
-    long now = System.nanoTime();
-    Instant wall = Instant.now();
-    if (!wall.isBefore(deadline)) {
-      return now;
-    }
     try {
-      long left = Duration.between(wall, deadline).toNanos();
-      return left > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + left;
+      return Math.addExact(System.nanoTime(), left.toNanos());
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE; // centuries away
     }
   }
+
 
   /** Returns the most requests decoded in one batch since the model was loaded; 0 unbatched or unloaded. */
   int largestBatch() {

@@ -26,7 +26,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -90,7 +90,7 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(request, "request");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.generateContent(request, modelId));
-    byte[] answerBody = call(":generateContent", body, request.deadline().orElse(null));
+    byte[] answerBody = call(":generateContent", body, request.timeLeft().orElse(null));
     JsonNode root = readJson(answerBody);
     GeminiAnswer answer = new GeminiAnswer(errors);
     if (root.isArray()) {
@@ -110,7 +110,7 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(sink, "sink");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.generateContent(request, modelId));
-    try (HttpTransport.Exchange exchange = send(":streamGenerateContent?alt=sse", body, true, request.deadline().orElse(null))) {
+    try (HttpTransport.Exchange exchange = send(":streamGenerateContent?alt=sse", body, true, request.timeLeft().orElse(null))) {
       if (exchange.status() / 100 != 2) {
         // the streaming endpoint answers errors as plain JSON, often labelled text/event-stream
         throw errors.forStatus(exchange.status(), exchange.readError(), retryAfter(exchange));
@@ -137,7 +137,7 @@ final class GeminiAdapter implements ModelAdapter {
     Objects.requireNonNull(request, "request");
     checkOpen();
     byte[] body = GeminiWireFormat.bytes(GeminiWireFormat.countTokens(request, settings.model(), modelId));
-    byte[] answerBody = call(":countTokens", body, request.deadline().orElse(null));
+    byte[] answerBody = call(":countTokens", body, request.timeLeft().orElse(null));
     JsonNode root = readJson(answerBody);
     JsonNode error = GeminiErrors.errorObject(root);
     if (error != null) {
@@ -153,8 +153,8 @@ final class GeminiAdapter implements ModelAdapter {
   // ---- transport -------------------------------------------------------------------------------
 
   /** Posts {@code body} to the model's {@code method} and returns the whole answer, or throws the mapped error. */
-  private byte[] call(String method, byte[] body, @Nullable Instant deadline) {
-    try (HttpTransport.Exchange exchange = send(method, body, false, deadline)) {
+  private byte[] call(String method, byte[] body, @Nullable Duration timeLeft) {
+    try (HttpTransport.Exchange exchange = send(method, body, false, timeLeft)) {
       if (exchange.status() / 100 != 2) {
         throw errors.forStatus(exchange.status(), exchange.readError(), retryAfter(exchange));
       }
@@ -162,7 +162,7 @@ final class GeminiAdapter implements ModelAdapter {
     }
   }
 
-  private HttpTransport.Exchange send(String method, byte[] body, boolean streamed, @Nullable Instant deadline) {
+  private HttpTransport.Exchange send(String method, byte[] body, boolean streamed, @Nullable Duration timeLeft) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(settings.modelUri(method))
             .header("Content-Type", "application/json")
@@ -170,7 +170,7 @@ final class GeminiAdapter implements ModelAdapter {
             .header(KEY_HEADER, settings.apiKey())
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     settings.headers().forEach(request::setHeader);
-    return transport.send(request, settings.httpVersion(), where, streamed, deadline);
+    return transport.send(request, settings.httpVersion(), where, streamed, timeLeft);
   }
 
   private static @Nullable String retryAfter(HttpTransport.Exchange exchange) {

@@ -28,7 +28,7 @@ import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -86,7 +86,7 @@ final class OpenAiAdapter implements ModelAdapter {
     ReplicaSet.Replica replica = replicas.acquire();
     long start = System.nanoTime();
     RuntimeException failure = null;
-    try (HttpTransport.Exchange exchange = send(replica, body(request, false), false, request.deadline().orElse(null))) {
+    try (HttpTransport.Exchange exchange = send(replica, body(request, false), false, request.timeLeft().orElse(null))) {
       if (exchange.status() / 100 != 2) {
         throw error(exchange, replica);
       }
@@ -105,7 +105,7 @@ final class OpenAiAdapter implements ModelAdapter {
     ReplicaSet.Replica replica = replicas.acquire();
     long start = System.nanoTime();
     RuntimeException failure = null;
-    try (HttpTransport.Exchange exchange = send(replica, body(request, true), true, request.deadline().orElse(null))) {
+    try (HttpTransport.Exchange exchange = send(replica, body(request, true), true, request.timeLeft().orElse(null))) {
       if (exchange.status() / 100 != 2) {
         throw error(exchange, replica);
       }
@@ -120,14 +120,14 @@ final class OpenAiAdapter implements ModelAdapter {
 
   // ---- transport -------------------------------------------------------------------------------
 
-  private HttpTransport.Exchange send(ReplicaSet.Replica replica, byte[] body, boolean streamed, @Nullable Instant deadline) {
+  private HttpTransport.Exchange send(ReplicaSet.Replica replica, byte[] body, boolean streamed, @Nullable Duration timeLeft) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(settings.chat() ? replica.chat : replica.completions)
             .header("Content-Type", "application/json")
             .header("Accept", streamed ? "text/event-stream" : "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     authorize(b);
-    return transport.send(b, settings.versionFor(replica.baseUrl), replica.toString(), streamed, deadline);
+    return transport.send(b, settings.versionFor(replica.baseUrl), replica.toString(), streamed, timeLeft);
   }
 
   /** Adds the key and the configured headers (which replace defaults of the same name). */

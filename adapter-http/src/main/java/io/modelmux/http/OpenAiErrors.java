@@ -56,7 +56,7 @@ final class OpenAiErrors {
           serverModel, List.of(), null);
     }
     if (status == 429) {
-      Duration wait = retryAfter(retryAfter, retryAfterMs);
+      Duration wait = RetryAfter.parse(retryAfter, retryAfterMs);
       return new RateLimitedException(
           "the server at " + where + " rate-limited model '" + modelId + "' (HTTP 429: " + quoted + ")"
               + (wait != null ? "; retry after " + wait.toMillis() + " ms" : "; retry later"),
@@ -199,9 +199,5 @@ final class OpenAiErrors {
     return t.contains("context") || t.contains("maximum") && t.contains("token") || t.contains("too long");
   }
 
-  /** Parses {@code Retry-After} (seconds or an HTTP date) or {@code retry-after-ms}. */
-  static @Nullable Duration retryAfter(@Nullable String header, @Nullable String millisHeader) {
-    return RetryAfter.parse(header, millisHeader);
-  }
 
 }

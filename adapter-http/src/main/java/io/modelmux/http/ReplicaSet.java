@@ -5,10 +5,10 @@ import io.modelmux.CircuitOpenException;
 import io.modelmux.spi.Breaker;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -110,21 +110,13 @@ final class ReplicaSet {
   }
 
   private CircuitOpenException allOpen() {
-    StringBuilder b = new StringBuilder("every replica of model '" + modelId + "' has an open circuit: ");
-    Instant earliest = null;
-    for (int i = 0; i < replicas.size(); i++) {
-      Replica r = replicas.get(i);
-      Instant at = r.breaker.probeAt().orElse(null);
-      b.append(i == 0 ? "" : ", ").append(r).append(at == null ? " (its probe is out)" : " (probe at " + at + ")");
-      if (at != null && (earliest == null || at.isBefore(earliest))) {
-        earliest = at;
-      }
+    Map<String, Breaker> breakers = new LinkedHashMap<>();
+    for (Replica r : replicas) {
+      breakers.put(r.toString(), r.breaker);
     }
-    Duration wait = earliest == null ? Duration.ZERO : Duration.between(clock.instant(), earliest);
-    return new CircuitOpenException(
-        b.append("; retry after the earliest probe, or add a fallback").toString(), modelId,
-        wait.isNegative() ? Duration.ZERO : wait);
+    return Breaker.allOpen("every replica of model '" + modelId + "'", modelId, breakers, clock);
   }
+
 
   /**
    * Ends a request on {@code r}: its breaker records the outcome.

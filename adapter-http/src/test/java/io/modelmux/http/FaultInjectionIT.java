@@ -47,6 +47,8 @@ class FaultInjectionIT {
   private static final int MAX_ATTEMPTS = 2;
 
   private HttpServer server;
+  /** Ends the server's stalls when the test is over, so that no handler outlives it. */
+  private final java.util.concurrent.CountDownLatch over = new java.util.concurrent.CountDownLatch(1);
   private final Map<String, Map<Integer, AtomicInteger>> attempts = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> faults = new ConcurrentHashMap<>();
   private MultiModelManager manager;
@@ -67,6 +69,7 @@ class FaultInjectionIT {
 
   @AfterEach
   void stop() {
+    over.countDown();
     if (manager != null) {
       manager.close();
     }
@@ -147,9 +150,10 @@ class FaultInjectionIT {
     ex.getResponseBody().write(bytes);
   }
 
-  private static void pause(long millis) {
+  /** The server's stall: longer than the client's timeouts, ended early when the test is over. */
+  private void pause(long millis) {
     try {
-      Thread.sleep(millis); // the server's stall, not the test's wait
+      over.await(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -355,8 +355,6 @@ class OpenAiAdapterTest {
               assertThat(e.retryAfter()).contains(Duration.ofMillis(18_642));
               assertThat(e.isRetryable()).isTrue();
             });
-    assertThat(OpenAiErrors.retryAfter("7", null)).isEqualTo(Duration.ofSeconds(7));
-    assertThat(OpenAiErrors.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", null)).isEqualTo(Duration.ZERO);
   }
 
   @Test

@@ -1,10 +1,13 @@
 package io.modelmux.spi;
 
 import io.modelmux.BreakerPolicy;
+import io.modelmux.CircuitOpenException;
 import io.modelmux.GuardStats;
 import io.modelmux.internal.guard.ResilienceBreaker;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,6 +26,33 @@ public interface Breaker {
   static Breaker of(String name, BreakerPolicy policy, Clock clock) {
     return ResilienceBreaker.of(Objects.requireNonNull(name, "name"), Objects.requireNonNull(policy, "policy"),
         Objects.requireNonNull(clock, "clock"));
+  }
+
+  /**
+   * Returns the error of a request none of {@code breakers} lets through: {@code what} (such as
+   * "every replica of model 'm'"), then each breaker by its name with the time of its probe, and
+   * a {@code retryAfter()} until the earliest.
+   *
+   * @param modelId the model the error is about
+   * @param breakers the open breakers by name, in order; names hold no secret
+   * @param clock the time now
+   */
+  static CircuitOpenException allOpen(String what, String modelId, Map<String, Breaker> breakers, Clock clock) {
+    StringBuilder b = new StringBuilder(what).append(" has an open circuit: ");
+    Instant earliest = null;
+    String sep = "";
+    for (Map.Entry<String, Breaker> e : breakers.entrySet()) {
+      Instant at = e.getValue().probeAt().orElse(null);
+      b.append(sep).append(e.getKey()).append(at == null ? " (its probe is out)" : " (probe at " + at + ")");
+      sep = ", ";
+      if (at != null && (earliest == null || at.isBefore(earliest))) {
+        earliest = at;
+      }
+    }
+    Duration wait = earliest == null ? Duration.ZERO : Duration.between(clock.instant(), earliest);
+    return new CircuitOpenException(
+        b.append("; retry after the earliest probe, or add a fallback").toString(), modelId,
+        wait.isNegative() ? Duration.ZERO : wait);
   }
 
   /**

@@ -24,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
@@ -191,15 +190,16 @@ public final class HttpTransport {
    * @param where the server, for messages (never holds a key)
    * @param streamed whether the body is a stream (the headers wait is then {@code
    *     first_byte_timeout} rather than {@code total_timeout})
-   * @param deadline the request's deadline, or null: when it comes before {@code total_timeout}
-   *     it bounds the exchange, and passing it fails with a {@link DeadlineExceededException}
+   * @param timeLeft the time to the request's deadline ({@code GenerateRequest.timeLeft()}), or
+   *     null: when it ends before {@code total_timeout} it bounds the exchange, and passing it
+   *     fails with a {@link DeadlineExceededException}
    * @throws BackendTimeoutException when the connection or the headers do not come in time
    * @throws DeadlineExceededException when the deadline passes first
    * @throws BackendException retryable when the connection fails; not retryable for a redirect
    * @throws IllegalStateException when not started
    */
   public Exchange send(
-      HttpRequest.Builder request, HttpClient.Version version, String where, boolean streamed, @Nullable Instant deadline) {
+      HttpRequest.Builder request, HttpClient.Version version, String where, boolean streamed, @Nullable Duration timeLeft) {
     HttpClient c = client;
     if (c == null) {
       throw new IllegalStateException("model '" + modelId + "' is not loaded");
@@ -209,10 +209,10 @@ public final class HttpTransport {
     Duration headersWait = firstByte ? options.firstByteTimeout() : options.totalTimeout();
     String waitOption = firstByte ? "first_byte_timeout" : "total_timeout";
     long deadlineNanos = Long.MAX_VALUE;
-    if (deadline != null) {
-      Duration left = untilDeadline(deadline);
+    if (timeLeft != null) {
+      Duration left = timeLeft;
       if (left.isZero()) {
-        throw deadlinePassed(deadline, where, "");
+        throw deadlinePassed(where, "");
       }
       if (left.compareTo(options.totalTimeout()) < 0) {
         deadlineNanos = start + left.toNanos();
@@ -228,11 +228,11 @@ public final class HttpTransport {
       response = send(c, built, where, waitOption, headersWait);
     } catch (BackendTimeoutException e) {
       if (DEADLINE.equals(e.timeout())) {
-        throw deadlinePassed(deadline, where, "");
+        throw deadlinePassed(where, "");
       }
       throw e;
     }
-    Exchange exchange = new Exchange(response, where, start, deadlineNanos, deadline);
+    Exchange exchange = new Exchange(response, where, start, deadlineNanos);
     int status = response.statusCode();
     if (status >= 300 && status < 400) {
       exchange.close();
@@ -317,22 +317,9 @@ public final class HttpTransport {
   /** The name of the limit a request's deadline sets, where a timeout option's name would go. */
   private static final String DEADLINE = "deadline";
 
-  /** Returns the time left until {@code deadline}: zero once passed; never overflows. */
-  private static Duration untilDeadline(Instant deadline) {
-    Instant now = Instant.now();
-    if (!now.isBefore(deadline)) {
-      return Duration.ZERO;
-    }
-    try {
-      return Duration.between(now, deadline);
-    } catch (ArithmeticException e) {
-      return Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L); // Instant.MAX: as good as none
-    }
-  }
-
-  private DeadlineExceededException deadlinePassed(@Nullable Instant deadline, String where, CharSequence partial) {
+  private DeadlineExceededException deadlinePassed(String where, CharSequence partial) {
     return new DeadlineExceededException(
-        "the request to " + where + " for model '" + modelId + "' passed its deadline " + deadline
+        "the request to " + where + " for model '" + modelId + "' passed its deadline"
             + (partial.length() > 0 ? " after " + partial.length() + " characters" : "")
             + "; the exchange was cancelled; retry with a later deadline",
         modelId, null);
@@ -394,19 +381,17 @@ public final class HttpTransport {
     private final String where;
     private final long startNanos;
     private final long deadlineNanos;
-    private final @Nullable Instant deadline;
     private volatile long lastNanos;
     /** The option whose time ran out, once the watchdog closed the body. */
     private final AtomicReference<@Nullable String> expired = new AtomicReference<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
 
-    Exchange(HttpResponse<InputStream> response, String where, long startNanos, long deadlineNanos, @Nullable Instant deadline) {
+    Exchange(HttpResponse<InputStream> response, String where, long startNanos, long deadlineNanos) {
       this.response = response;
       this.raw = response.body();
       this.where = where;
       this.startNanos = startNanos;
       this.deadlineNanos = deadlineNanos;
-      this.deadline = deadline;
       if (deadlineNanos != Long.MAX_VALUE) {
         sweepOftenForDeadlines();
       }
@@ -590,7 +575,7 @@ public final class HttpTransport {
     private ModelMuxException timeout(CharSequence partial, @Nullable Throwable cause) {
       String option = expired.get();
       if (DEADLINE.equals(option)) {
-        return deadlinePassed(deadline, where, partial);
+        return deadlinePassed(where, partial);
       }
       boolean total = "total_timeout".equals(option);
       Duration limit = total ? options.totalTimeout() : options.idleTimeout();

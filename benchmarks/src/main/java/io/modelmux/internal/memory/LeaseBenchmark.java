@@ -60,7 +60,7 @@ public class LeaseBenchmark {
   /** Stops the scheduler's threads. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    scheduler.remove(model);
+    scheduler.remove(model, Long.MAX_VALUE);
     scheduler.close();
   }
 

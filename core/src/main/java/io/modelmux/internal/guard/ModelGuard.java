@@ -151,6 +151,11 @@ public final class ModelGuard {
         ref.id(), wait == null || wait.isNegative() ? Duration.ZERO : wait);
   }
 
+  /** Returns the model's circuit breaker (one that lets everything through when disabled). */
+  public Breaker breaker() {
+    return breaker;
+  }
+
   /** Returns when the open circuit lets a probe through, or null when it is not open. */
   public @Nullable Instant probeAt() {
     return breaker.probeAt().orElse(null);

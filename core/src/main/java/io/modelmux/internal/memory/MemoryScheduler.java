@@ -889,15 +889,11 @@ public final class MemoryScheduler {
     }
   }
 
-  /** Forgets {@code m} after it drained: gives its memory back and closes its adapter. */
-  public void remove(RegisteredModel m) {
-    remove(m, Long.MAX_VALUE);
-  }
-
   /**
-   * Removes {@code m}, waiting for a load in progress to finish until {@code untilNanos} ({@link
-   * System#nanoTime()}): a load that is stuck past it is left to fail as its adapter closes, so
-   * that {@code close()} ends in bounded time.
+   * Forgets {@code m} after it drained: gives its memory back and closes its adapter, after a
+   * load in progress finished or {@code untilNanos} ({@link System#nanoTime()}; {@link
+   * Long#MAX_VALUE}: however long it takes) passed — a load stuck past it is left to fail as its
+   * adapter closes, so that {@code close()} ends in bounded time.
    */
   public void remove(RegisteredModel m, long untilNanos) {
     lock.lock();

@@ -26,6 +26,7 @@ import io.modelmux.internal.route.Planner;
 import io.modelmux.internal.route.RouteEvents;
 import io.modelmux.internal.route.Router;
 import io.modelmux.internal.route.Shadowing;
+import io.modelmux.spi.Breaker;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.MessageText;
@@ -35,6 +36,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -472,22 +474,13 @@ public final class RequestPath {
     }
 
     private CircuitOpenException allOpenError() {
-      StringBuilder b = new StringBuilder("every model that could serve the request has an open circuit: ");
-      Instant earliest = null;
-      for (int i = 0; i < open.size(); i++) {
-        RegisteredModel m = open.get(i);
-        Instant at = m.guard.probeAt();
-        b.append(i == 0 ? "" : ", ").append('\'').append(m.ref).append('\'')
-            .append(at == null ? " (its probe is out)" : " (probe at " + at + ")");
-        if (at != null && (earliest == null || at.isBefore(earliest))) {
-          earliest = at;
-        }
+      Map<String, Breaker> breakers = new LinkedHashMap<>();
+      for (RegisteredModel m : open) {
+        breakers.put("'" + m.ref + "'", m.guard.breaker());
       }
-      b.append("; retry after the earliest probe, or add a fallback that is healthy");
-      Duration wait = earliest == null ? Duration.ZERO : Duration.between(clock.instant(), earliest);
-      return new CircuitOpenException(
-          b.toString(), open.get(0).ref.id(), wait.isNegative() ? Duration.ZERO : wait);
+      return Breaker.allOpen("every model that could serve the request", open.get(0).ref.id(), breakers, clock);
     }
+
   }
 
   private static Duration since(long nanos) {
