@@ -12,8 +12,29 @@ import org.jspecify.annotations.Nullable;
  * breaks no caller.
  */
 public final class MemoryStats {
+  /** Where a model's {@link #bytes()} come from. */
+  public enum Source {
+    /** A remote model: it takes no local memory. */
+    NONE,
+    /**
+     * Not loaded yet in this registration: the adapter's estimate (which errs on the large side),
+     * or the spec's {@code memory} in its stead.
+     */
+    ESTIMATED,
+    /**
+     * Counted by the adapter at its last load (its weights, KV cache and what else it tracks):
+     * where the process's memory cannot be read, or the count was the larger figure.
+     */
+    COUNTED,
+    /** Measured at its last load: what the process gained over load and warm-up, at its peak. */
+    MEASURED,
+    /** The spec's {@code memory}, which was more than its last load measured or counted. */
+    DECLARED
+  }
+
   private final long bytes;
   private final boolean measured;
+  private final Source source;
   private final Tier tier;
   private final Map<String, Long> pools;
   private final boolean pinned;
@@ -24,6 +45,7 @@ public final class MemoryStats {
   private MemoryStats(Builder b) {
     this.bytes = b.bytes;
     this.measured = b.measured;
+    this.source = b.source != null ? b.source : b.measured ? Source.COUNTED : b.bytes == 0 ? Source.NONE : Source.ESTIMATED;
     this.tier = b.tier;
     this.pools = Map.copyOf(b.pools);
     this.pinned = b.pinned;
@@ -42,9 +64,17 @@ public final class MemoryStats {
     return bytes;
   }
 
-  /** Returns whether {@link #bytes()} was measured after load rather than estimated. */
+  /**
+   * Returns whether {@link #bytes()} was found at a load ({@link Source#MEASURED}, {@link
+   * Source#COUNTED}, or {@link Source#DECLARED} above them) rather than estimated.
+   */
   public boolean isMeasured() {
     return measured;
+  }
+
+  /** Returns where {@link #bytes()} comes from: measured, counted by the adapter, or estimated. */
+  public Source source() {
+    return source;
   }
 
   /** Returns where the weights are. */
@@ -79,7 +109,7 @@ public final class MemoryStats {
 
   @Override
   public String toString() {
-    return "MemoryStats{" + tier + ", bytes=" + bytes + (measured ? " measured" : " estimated")
+    return "MemoryStats{" + tier + ", bytes=" + bytes + " " + source.name().toLowerCase(java.util.Locale.ROOT)
         + (pools.isEmpty() ? "" : ", pools=" + pools) + (pinned ? ", pinned" : "") + ", loads=" + loads
         + ", evictions=" + evictions + '}';
   }
@@ -88,6 +118,7 @@ public final class MemoryStats {
   public static final class Builder {
     private long bytes;
     private boolean measured;
+    private @Nullable Source source;
     private Tier tier = Tier.COLD;
     private Map<String, Long> pools = Map.of();
     private boolean pinned;
@@ -101,6 +132,18 @@ public final class MemoryStats {
     public Builder bytes(long bytes, boolean measured) {
       this.bytes = RequestStats.notNegative(bytes, "bytes");
       this.measured = measured;
+      this.source = null;
+      return this;
+    }
+
+    /**
+     * Sets the bytes taken and where they come from; bytes not negative, source not null.
+     * {@link #isMeasured()} is then true for {@link Source#MEASURED} and {@link Source#COUNTED}.
+     */
+    public Builder bytes(long bytes, Source source) {
+      this.bytes = RequestStats.notNegative(bytes, "bytes");
+      this.source = RequestStats.present(source, "source");
+      this.measured = source == Source.MEASURED || source == Source.COUNTED || source == Source.DECLARED;
       return this;
     }
 

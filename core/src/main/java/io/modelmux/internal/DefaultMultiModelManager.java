@@ -32,7 +32,6 @@ import io.modelmux.internal.serve.BlockingTokenStream;
 import io.modelmux.internal.serve.RequestPath;
 import io.modelmux.internal.serve.StreamSession;
 import io.modelmux.internal.serve.StreamTask;
-import io.modelmux.spi.Footprint;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelFactories;
@@ -462,7 +461,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
             aliases.add(alias);
           }
         });
-    Footprint f = m.footprint();
+    MemoryScheduler.Expected f = scheduler.expectedOf(m);
     Residency r = m.residency;
     long last = r.lastUsedMillis();
     return ModelStatus.builder(m.ref, m.spec.type())
@@ -482,7 +481,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         .guardStats(guardStats(m))
         .memoryStats(
             MemoryStats.builder()
-                .bytes(f.totalBytes(), f.isMeasured())
+                .bytes(f.bytes(), f.source())
                 .tier(r.tier())
                 .pools(r.charged())
                 .pinned(r.pinned())

@@ -67,10 +67,48 @@ public interface ModelAdapter extends AutoCloseable {
   Health health();
 
   /**
-   * Returns the memory the model takes: an estimate before load, what was measured after.
-   * Remote adapters return {@link Footprint#none()}.
+   * Returns the memory the model takes: before load an estimate that errs on the large side (it
+   * counts what the engine allocates beyond the weights: compiled graphs, activations of the
+   * largest batch, a KV cache at its full size); once loaded, what the adapter itself counts
+   * ({@link Footprint#isMeasured()}). Remote adapters return {@link Footprint#none()}. For an
+   * adapter {@link #residentInProcess() resident in the process} the manager also measures the
+   * process's own growth over load and warm-up and charges the larger of the two.
    */
   Footprint footprint();
+
+  /**
+   * Returns whether the model's memory is in this process (weights in its heap or native
+   * memory), so that the process's growth over {@link #load()} and {@link #warmUp()} is the
+   * model's: the manager then loads such models one at a time, measures that growth and
+   * charges it when it is more than {@link #footprint()} counts. False (the default) for remote
+   * models and for adapters whose memory lives elsewhere.
+   */
+  default boolean residentInProcess() {
+    return false;
+  }
+
+  /**
+   * Starts what the adapter shares with its other models, such as an inference engine and its
+   * native libraries, so that the first model's measured footprint does not include them. Called
+   * before each {@link #load()}, outside the measurement; idempotent and cheap once done. The
+   * default does nothing.
+   *
+   * @throws io.modelmux.ModelLoadException if the shared part cannot start
+   */
+  default void prepare() {}
+
+  /**
+   * Runs, once after each {@link #load()} of an adapter {@link #residentInProcess() resident in
+   * the process}, the largest request the model is set up to serve (its full batch at its full
+   * context), on the threads that will serve it, so that what the engine
+   * allocates on first use (activations, KV cache, compiled graphs, allocator arenas) is taken
+   * inside the load's measurement rather than later, and the first user's request is not the
+   * slow one. The default does nothing.
+   *
+   * @throws io.modelmux.ModelLoadException if the model cannot run it: a model that cannot
+   *     serve its own batch size and context is not loaded
+   */
+  default void warmUp() {}
 
   /**
    * Counts {@code request}'s prompt in the model's tokens without calling the backend, when the

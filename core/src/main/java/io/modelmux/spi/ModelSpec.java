@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Everything ModelMux knows about one model before it is created: its id, version and backend
- * type, the settings every model has (memory estimate, device, pinning, priority, concurrency,
+ * type, the settings every model has (its own memory figure, device, pinning, priority, concurrency,
  * prices, tags, keep-alive), and the backend's own options (such as {@code path} or
  * {@code base_url}), read through typed accessors that fail with a {@link ConfigException}
  * naming the model, the key and, when the spec came from {@code models.yaml}, the file and
@@ -170,7 +170,10 @@ public final class ModelSpec {
     return options;
   }
 
-  /** Returns the memory the model is expected to take, if given, in bytes. */
+  /**
+   * Returns the memory the model takes as its user knows it, if given, in bytes: it stands in
+   * for the adapter's estimate before the first load and is the floor of its charge after.
+   */
   public OptionalLong memoryBytes() {
     return memoryBytes < 0 ? OptionalLong.empty() : OptionalLong.of(memoryBytes);
   }
@@ -697,7 +700,9 @@ public final class ModelSpec {
     }
 
     /**
-     * Sets the memory the model is expected to take, used until it is loaded and measured.
+     * Sets the memory the model takes as its user knows it: it stands in for the adapter's
+     * estimate before the first load, and afterwards the model is charged the larger of it and
+     * what its load measured (so it can reserve room that no measurement sees).
      *
      * @param bytes positive
      * @return this builder

@@ -3,6 +3,7 @@ package io.modelmux.internal.memory;
 import io.modelmux.DeadlineExceededException;
 import io.modelmux.Hardware;
 import io.modelmux.InsufficientMemoryException;
+import io.modelmux.MemoryStats;
 import io.modelmux.MemoryConfig;
 import io.modelmux.ModelEvent;
 import io.modelmux.ModelEventListener;
@@ -99,6 +100,7 @@ public final class MemoryScheduler {
   private final Duration queueTimeout;
   private final Duration maxProtect;
   private final Clock clock;
+  private final MemoryMeter meter;
   private final ExecutorService loader;
   private final java.util.concurrent.ScheduledExecutorService sweeper;
   private final List<ModelEventListener> listeners = new CopyOnWriteArrayList<>();
@@ -112,10 +114,30 @@ public final class MemoryScheduler {
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
   private volatile int waiting;
 
-  /** Settings of the scheduler beyond the memory section. */
-  public record Settings(int maxQueued, Duration queueTimeout, Duration maxProtect, Duration sweepEvery) {
+  /**
+   * Loads of models resident in the process are measured one at a time across the whole JVM (the
+   * process's memory is one figure, whichever manager reads it): taken around load and warm-up.
+   */
+  private static final ReentrantLock MEASURING = new ReentrantLock(true);
+
+  /**
+   * Settings of the scheduler beyond the memory section.
+   *
+   * @param meter reads the process's memory to measure loads; {@link MemoryMeter#process()} by default
+   */
+  public record Settings(int maxQueued, Duration queueTimeout, Duration maxProtect, Duration sweepEvery, MemoryMeter meter) {
     public static final Settings DEFAULTS =
         new Settings(1024, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(1));
+
+    /** Settings that measure loads with {@link MemoryMeter#process()}. */
+    public Settings(int maxQueued, Duration queueTimeout, Duration maxProtect, Duration sweepEvery) {
+      this(maxQueued, queueTimeout, maxProtect, sweepEvery, MemoryMeter.process());
+    }
+
+    /** Returns these settings with {@code meter}. */
+    public Settings withMeter(MemoryMeter meter) {
+      return new Settings(maxQueued, queueTimeout, maxProtect, sweepEvery, meter);
+    }
   }
 
   public MemoryScheduler(
@@ -132,6 +154,7 @@ public final class MemoryScheduler {
     this.maxQueued = settings.maxQueued();
     this.queueTimeout = settings.queueTimeout();
     this.maxProtect = settings.maxProtect();
+    this.meter = settings.meter();
     long host = hardware.hostMemoryBytes();
     if (unified) {
       defaultPool = Footprint.UNIFIED;
@@ -396,11 +419,10 @@ public final class MemoryScheduler {
   // ---- admission -----------------------------------------------------------------------------
 
   /** Returns the bytes per pool the model is expected to take: learned, else estimated. */
-  // guarded by lock
   private Map<String, Long> expected(RegisteredModel m) {
     Map<String, Long> known = m.residency.learned;
     if (known != null) {
-      return known;
+      return known; // the spec's memory is already its floor
     }
     Map<String, Long> out = new HashMap<>();
     for (Map.Entry<String, Long> e : m.footprint().bytesByPool().entrySet()) {
@@ -408,10 +430,40 @@ public final class MemoryScheduler {
     }
     long declared = m.spec.memoryBytes().orElse(0);
     if (declared > 0) {
-      String p = out.isEmpty() ? defaultPool : out.keySet().iterator().next();
-      out.merge(p, declared, Math::max);
+      // the user's own figure stands in for the adapter's estimate in the model's main pool
+      out.put(out.isEmpty() ? defaultPool : out.keySet().iterator().next(), declared);
     }
     return out;
+  }
+
+  /** Raises the main pool of a footprint found at load to the spec's {@code memory}, if that is more. */
+  private boolean floorByDeclared(RegisteredModel m, Map<String, Long> byPool) {
+    long declared = m.spec.memoryBytes().orElse(0);
+    if (declared <= 0) {
+      return false;
+    }
+    String main = byPool.isEmpty() ? defaultPool : byPool.containsKey(defaultPool) ? defaultPool : byPool.keySet().iterator().next();
+    if (byPool.getOrDefault(main, 0L) >= declared) {
+      return false;
+    }
+    byPool.put(main, declared);
+    return true;
+  }
+
+  /** The memory the scheduler expects a model to take, and where the figure comes from. */
+  public record Expected(long bytes, MemoryStats.Source source) {}
+
+  /**
+   * Returns what {@code m} takes by the scheduler's books: what its last load in this
+   * registration measured (or counted), else the estimate admission would use.
+   */
+  public Expected expectedOf(RegisteredModel m) {
+    Map<String, Long> known = m.residency.learned;
+    if (known != null) {
+      return new Expected(sum(known), m.residency.learnedSource);
+    }
+    long bytes = sum(expected(m));
+    return new Expected(bytes, bytes == 0 && m.footprint().bytesByPool().isEmpty() ? MemoryStats.Source.NONE : MemoryStats.Source.ESTIMATED);
   }
 
   private String poolName(String name) {
@@ -734,9 +786,12 @@ public final class MemoryScheduler {
     }
     long start = System.nanoTime();
     RuntimeException failure = null;
+    long gained = -1;
     try {
       if (promote) {
         ((TieredAdapter) m.adapter).promote();
+      } else if (residentInProcess(m)) {
+        gained = loadMeasured(m);
       } else {
         m.adapter.load();
       }
@@ -765,13 +820,28 @@ public final class MemoryScheduler {
         f.completeExceptionally(failure);
         return;
       }
-      Footprint measured = m.footprint();
+      Footprint counted = m.footprint();
       Map<String, Long> actual = reserved;
-      if (measured.isMeasured()) {
+      if (counted.isMeasured() || gained >= 0) {
         Map<String, Long> byPool = new HashMap<>();
-        measured.bytesByPool().forEach((k, v) -> byPool.merge(poolName(k), v, Long::sum));
+        (counted.isMeasured() ? counted.bytesByPool() : reserved).forEach((k, v) -> byPool.merge(poolName(k), v, Long::sum));
+        MemoryStats.Source source = MemoryStats.Source.COUNTED;
+        if (gained >= 0) {
+          // the process's growth lands in its own memory: the host pool, or the unified one
+          String own = unified ? Footprint.UNIFIED : Footprint.HOST;
+          long count = counted.isMeasured() ? byPool.getOrDefault(own, 0L) : 0;
+          if (gained >= count) {
+            byPool.put(own, gained);
+            source = MemoryStats.Source.MEASURED;
+          }
+          log.debug("model {}: the process gained {} over load and warm-up; the adapter counts {}", m.ref, mib(gained), mib(count));
+        }
+        if (floorByDeclared(m, byPool)) {
+          source = MemoryStats.Source.DECLARED;
+        }
         actual = Map.copyOf(byPool);
         m.residency.learned = actual; // this registration's own: a model registered again under the ref starts afresh
+        m.residency.learnedSource = source;
       }
       uncharge(m);
       charge(m, actual);
@@ -826,6 +896,52 @@ public final class MemoryScheduler {
       flushEvents();
     }
     f.complete(null);
+  }
+
+  /** Returns whether {@code m}'s memory is the process's own, so that its load is measured. */
+  private static boolean residentInProcess(RegisteredModel m) {
+    try {
+      return m.adapter.residentInProcess();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Loads and warms up {@code m} while no other measured load runs in this JVM, and returns what
+   * the process gained meanwhile at its peak, less the JVM's own growth; -1 where the process
+   * cannot be read. What the adapter shares with its other models (an engine) starts before,
+   * outside the measurement. A model that fails its warm-up is unloaded: the load failed.
+   */
+  private long loadMeasured(RegisteredModel m) {
+    m.adapter.prepare();
+    try {
+      MEASURING.lockInterruptibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelLoadException("model '" + m.ref + "': interrupted while waiting for another model's load to finish", m.ref.id(), e);
+    }
+    try {
+      boolean measure = meter.available();
+      boolean peak = measure && meter.resetPeak();
+      MemoryMeter.Reading before = measure ? meter.read() : null;
+      m.adapter.load();
+      try {
+        m.adapter.warmUp();
+      } catch (RuntimeException | LinkageError e) {
+        unloadQuietly(m);
+        if (e instanceof ModelLoadException) {
+          throw (ModelLoadException) e;
+        }
+        throw new ModelLoadException(
+            "model '" + m.ref + "' loaded but failed its warm-up (its largest batch at its full context): "
+                + MessageText.escape(m.spec.secrets().redact(e.toString())) + "; check its batch size and context settings",
+            m.ref.id(), m.spec.secrets().scrub(e));
+      }
+      return before == null ? -1 : MemoryMeter.gained(before, meter.read(), peak);
+    } finally {
+      MEASURING.unlock();
+    }
   }
 
   // ---- explicit operations -------------------------------------------------------------------
@@ -996,7 +1112,8 @@ public final class MemoryScheduler {
     if (type == ModelEvent.Type.LOAD_FAILED) {
       log.warn("model {}: load failed after {} ms: {}", m.ref, nanos / 1_000_000, cause == null ? "" : cause.getMessage());
     } else {
-      log.info("model {}: {} ({} in {}, {} ms)", m.ref, type.name().toLowerCase(java.util.Locale.ROOT), mib(bytes), pool, nanos / 1_000_000);
+      log.info("model {}: {} ({} in {}{}, {} ms)", m.ref, type.name().toLowerCase(java.util.Locale.ROOT), mib(bytes), pool,
+          type == ModelEvent.Type.LOADED ? ", " + m.residency.learnedSource.name().toLowerCase(java.util.Locale.ROOT) : "", nanos / 1_000_000);
     }
   }
 

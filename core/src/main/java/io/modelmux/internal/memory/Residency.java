@@ -1,5 +1,6 @@
 package io.modelmux.internal.memory;
 
+import io.modelmux.MemoryStats;
 import io.modelmux.ModelState;
 import io.modelmux.Tier;
 import java.time.Duration;
@@ -45,7 +46,9 @@ public final class Residency {
   volatile ModelState loadState = ModelState.REGISTERED;
   volatile Map<String, Long> charged = Map.of();
   /** The bytes per pool measured at this registration's last load, or null before one. */
-  @Nullable Map<String, Long> learned;
+  volatile @Nullable Map<String, Long> learned;
+  /** How {@link #learned} was found. */
+  volatile MemoryStats.Source learnedSource = MemoryStats.Source.ESTIMATED;
   @Nullable CompletableFuture<Void> loading;
   int loadWaiters;
   int pendingServes;
