@@ -41,6 +41,11 @@ final class BatchQueue implements AutoCloseable {
     return largest.get();
   }
 
+  /** Forgets the largest batch so far (a warm-up's is not a batch of requests). */
+  void resetLargestBatch() {
+    largest.set(0);
+  }
+
   /** Returns whether {@code t} is this queue's worker, which runs the batches (and their stream listeners). */
   boolean isWorker(Thread t) {
     return t == worker;
@@ -71,6 +76,7 @@ final class BatchQueue implements AutoCloseable {
           continue;
         }
         batch.add(first);
+        batch.addAll(first.companions);
         long deadline = System.nanoTime() + maxDelayNanos;
         while (batch.size() < maxSize) {
           long wait = deadline - System.nanoTime();

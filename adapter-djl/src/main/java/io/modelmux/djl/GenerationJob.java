@@ -34,6 +34,8 @@ final class GenerationJob {
   private long firstTokenNanos = -1;
   /** When the request's deadline passes, on {@link System#nanoTime()}; {@link Long#MAX_VALUE} without one. */
   final long deadlineNanos;
+  /** Jobs that must run in this job's batch (a warm-up's full batch); empty for requests. */
+  List<GenerationJob> companions = List.of();
   /** Set by the caller's thread when it stopped waiting (interrupted, or past its deadline). */
   private volatile boolean abandoned;
 

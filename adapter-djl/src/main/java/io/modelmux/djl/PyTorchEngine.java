@@ -1,6 +1,10 @@
 package io.modelmux.djl;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.modelmux.ModelLoadException;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -18,6 +22,8 @@ final class PyTorchEngine {
   static final String NATIVE_ARTIFACT =
       "ai.djl.pytorch:pytorch-native-cpu:2.7.1 with classifier " + platformClassifier();
 
+  private static volatile boolean started;
+
   private PyTorchEngine() {}
 
   /**
@@ -28,7 +34,11 @@ final class PyTorchEngine {
   static Engine start(String modelId) {
     configure();
     try {
-      return Engine.getEngine("PyTorch");
+      Engine engine = Engine.getEngine("PyTorch");
+      if (!started) {
+        firstOperation(engine);
+      }
+      return engine;
     } catch (RuntimeException | LinkageError e) {
       throw new ModelLoadException(
           "model '" + modelId + "': the PyTorch native library could not be loaded (" + e.getMessage()
@@ -38,6 +48,24 @@ final class PyTorchEngine {
           modelId,
           e);
     }
+  }
+
+  /**
+   * Runs one small operation, once per process: libtorch starts its thread pools and per-thread
+   * state at the first operation, which all models share, so that it is not counted in the first
+   * model's measured footprint.
+   */
+  private static synchronized void firstOperation(Engine engine) {
+    if (started) {
+      return;
+    }
+    try (NDManager m = engine.newBaseManager(Device.cpu())) {
+      NDArray a = m.ones(new Shape(128, 128));
+      a.matMul(a).sum().getFloat();
+    } catch (RuntimeException e) {
+      log.debug("the engine's first operation failed; the first model's load will say why", e);
+    }
+    started = true;
   }
 
   /**

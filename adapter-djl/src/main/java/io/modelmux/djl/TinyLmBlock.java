@@ -115,11 +115,7 @@ final class TinyLmBlock extends AbstractBlock {
       NDList past,
       boolean training) {
     NDManager m = ids.getManager();
-    long b = ids.getShape().get(0);
-    long t = ids.getShape().get(1);
-    int d = config.dModel();
-    int h = config.heads();
-    int dh = d / h;
+    int dh = config.dModel() / config.heads();
     NDArray tok = store.getValue(tokenEmbedding, ids.getDevice(), training);
     NDArray pos = store.getValue(positionEmbedding, ids.getDevice(), training);
     NDArray x =
@@ -128,42 +124,66 @@ final class TinyLmBlock extends AbstractBlock {
     NDList out = new NDList(1 + 2 * config.layers());
     out.add(null); // logits, set below
     for (int l = 0; l < layers.size(); l++) {
-      Parameter[] p = layers.get(l);
-      NDArray hN = norm(x, store.getValue(p[0], x.getDevice(), training), store.getValue(p[1], x.getDevice(), training));
-      NDArray qkv =
-          hN.matMul(store.getValue(p[2], x.getDevice(), training))
-              .add(store.getValue(p[3], x.getDevice(), training));
-      NDList parts = qkv.split(3, 2);
-      NDArray q = heads(parts.get(0), b, t, h, dh);
-      NDArray k = heads(parts.get(1), b, t, h, dh);
-      NDArray v = heads(parts.get(2), b, t, h, dh);
-      if (past != null) {
-        k = past.get(2 * l).concat(k, 2);
-        v = past.get(2 * l + 1).concat(v, 2);
+      if (training) {
+        x = layer(store, l, x, bias, past, scale, out, training);
+        continue;
       }
-      out.add(k);
-      out.add(v);
-      NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(bias);
-      NDArray attended = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
-      x =
-          x.add(
-              attended
-                  .matMul(store.getValue(p[4], x.getDevice(), training))
-                  .add(store.getValue(p[5], x.getDevice(), training)));
-      NDArray h2 = norm(x, store.getValue(p[6], x.getDevice(), training), store.getValue(p[7], x.getDevice(), training));
-      NDArray mlp =
-          Activation.gelu(
-                  h2.matMul(store.getValue(p[8], x.getDevice(), training))
-                      .add(store.getValue(p[9], x.getDevice(), training)))
-              .matMul(store.getValue(p[10], x.getDevice(), training))
-              .add(store.getValue(p[11], x.getDevice(), training));
-      x = x.add(mlp);
+      // Outside training no layer's intermediates are needed once its output is made: they live
+      // in a scope of their own, freed at the layer's end, so that the peak memory of a long
+      // prefill is one layer's work rather than every layer's.
+      try (NDManager scope = m.newSubManager()) {
+        x.tempAttach(scope);
+        x = layer(store, l, x, bias, past, scale, out, training);
+        x.attach(m);
+        out.get(out.size() - 2).attach(m);
+        out.get(out.size() - 1).attach(m);
+      }
     }
     x = norm(x, store.getValue(finalGamma, x.getDevice(), training), store.getValue(finalBeta, x.getDevice(), training));
     NDArray head = tok.transpose(); // an op on a parameter lands in the model's manager:
     head.attach(m); // free it with this call's arrays instead
     out.set(0, x.matMul(head));
     return out;
+  }
+
+  /** Runs layer {@code l} on {@code x}; adds its keys and values to {@code out}; returns its output. */
+  private NDArray layer(
+      ParameterStore store, int l, NDArray x, NDArray bias, NDList past, NDArray scale, NDList out, boolean training) {
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    int d = config.dModel();
+    int h = config.heads();
+    int dh = d / h;
+    Parameter[] p = layers.get(l);
+    NDArray hN = norm(x, store.getValue(p[0], x.getDevice(), training), store.getValue(p[1], x.getDevice(), training));
+    NDArray qkv =
+        hN.matMul(store.getValue(p[2], x.getDevice(), training))
+            .add(store.getValue(p[3], x.getDevice(), training));
+    NDList parts = qkv.split(3, 2);
+    NDArray q = heads(parts.get(0), b, t, h, dh);
+    NDArray k = heads(parts.get(1), b, t, h, dh);
+    NDArray v = heads(parts.get(2), b, t, h, dh);
+    if (past != null) {
+      k = past.get(2 * l).concat(k, 2);
+      v = past.get(2 * l + 1).concat(v, 2);
+    }
+    out.add(k);
+    out.add(v);
+    NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(bias);
+    NDArray attended = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
+    NDArray y =
+        x.add(
+            attended
+                .matMul(store.getValue(p[4], x.getDevice(), training))
+                .add(store.getValue(p[5], x.getDevice(), training)));
+    NDArray h2 = norm(y, store.getValue(p[6], x.getDevice(), training), store.getValue(p[7], x.getDevice(), training));
+    NDArray mlp =
+        Activation.gelu(
+                h2.matMul(store.getValue(p[8], x.getDevice(), training))
+                    .add(store.getValue(p[9], x.getDevice(), training)))
+            .matMul(store.getValue(p[10], x.getDevice(), training))
+            .add(store.getValue(p[11], x.getDevice(), training));
+    return y.add(mlp);
   }
 
   private static NDArray embed(NDArray ids, NDArray table) {

@@ -149,7 +149,11 @@ class DjlAdapterTest {
     a.unload();
 
     assertThat(before.isMeasured()).isFalse();
-    assertThat(before.bytes(Footprint.HOST)).isEqualTo(config.parameterCount() * 4 + kv);
+    long t = config.contextLength();
+    long work = 4 * (32 * 2 * t * config.dModel() + 4 * 2 * config.heads() * t * t + 2 * 2 * t * config.vocabSize());
+    assertThat(before.bytes(Footprint.HOST))
+        .as("parameters, KV cache, one layer's work at a full batch and context, the runtime's share")
+        .isEqualTo(config.parameterCount() * 4 + kv + work + DjlAdapter.RUNTIME_BYTES);
     assertThat(after.isMeasured()).isTrue();
     assertThat(after.bytes(Footprint.HOST)).isEqualTo(lm.parameterBytes() + kv);
     assertThat(lm.isOpen()).as("the model's NDManager is closed").isFalse();
