@@ -752,6 +752,9 @@ public final class MemoryScheduler {
   /** Charges the expected footprint and starts one load (or promotion) on a loader thread. */
   // guarded by lock
   private void startLoad(RegisteredModel m, Map<String, Long> need, boolean promote) {
+    Map<String, Long> before = m.residency.charged;
+    ModelState stateBefore = m.residency.loadState;
+    boolean wasResident = resident.contains(m);
     if (promote) {
       uncharge(m); // the host copy is replaced by the device copy
     }
@@ -760,7 +763,20 @@ public final class MemoryScheduler {
     CompletableFuture<Void> f = new CompletableFuture<>();
     m.residency.loading = f;
     m.residency.loadState = ModelState.LOADING;
-    loader.execute(() -> runLoad(m, f, need, promote));
+    try {
+      loader.execute(() -> runLoad(m, f, need, promote));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // close() stopped the loader: put everything back as it was
+      uncharge(m);
+      charge(m, before);
+      if (!wasResident) {
+        resident.remove(m);
+      }
+      m.residency.loading = null;
+      m.residency.loadState = stateBefore;
+      changed.signalAll();
+      throw new ModelLoadException("model '" + m.ref + "' was not loaded: its manager is closing", m.ref.id(), null);
+    }
   }
 
   private void runLoad(RegisteredModel m, CompletableFuture<Void> f, Map<String, Long> reserved, boolean promote) {

@@ -30,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import io.modelmux.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -386,5 +387,43 @@ class MeasuredLoadTest {
     assertThat(s.expectedOf(small)).isEqualTo(new MemoryScheduler.Expected(5_000_000, MemoryStats.Source.DECLARED));
     assertThat(s.expectedOf(big)).isEqualTo(new MemoryScheduler.Expected(3_000_000, MemoryStats.Source.MEASURED));
     assertThat(used(s)).isEqualTo(8_000_000);
+  }
+
+  @Test
+  void should_close_in_bounded_time_while_a_load_waits_for_another_managers_measurement() throws Exception {
+    MemoryScheduler busy = scheduler(100_000_000, false);
+    MemoryScheduler closing = scheduler(100_000_000, false);
+    CountDownLatch hold = new CountDownLatch(1);
+    Resident slow = new Resident("slow", 1_000_000, 0, 100_000);
+    slow.holdLoad = hold;
+    CompletableFuture<Void> holding = busy.preload(model(slow));
+    Await.until(() -> measuring.get() == 1, "the other manager's load holds the measurement");
+    Resident waiting = new Resident("waiting", 1_000_000, 0, 100_000);
+    RegisteredModel waitingModel = model(waiting);
+    CompletableFuture<Void> waits = closing.preload(waitingModel);
+    Await.until(() -> waitingModel.residency.state() == ModelState.LOADING, "its load waits for the measurement");
+
+    long start = System.nanoTime();
+    closing.close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
+    long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(tookMillis).as("close waited its timeout, then interrupted the waiting load").isLessThan(5_000);
+    assertThatThrownBy(() -> waits.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(io.modelmux.ModelMuxException.class);
+    assertThat(waiting.loads).hasValue(0);
+    hold.countDown();
+    holding.get(5, TimeUnit.SECONDS);
+    assertThat(slow.isLoaded()).isTrue();
+  }
+
+  @Test
+  void should_refuse_a_load_once_closed_and_leave_the_books_as_they_were() {
+    MemoryScheduler s = scheduler(10_000_000, false);
+    s.close();
+    RegisteredModel m = model(new Resident("late", 1_000_000, 0, 100_000));
+    assertThatThrownBy(() -> s.lease(m, null))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("its manager is closing");
+    assertThat(used(s)).isZero();
+    assertThat(m.residency.state()).isEqualTo(ModelState.REGISTERED);
   }
 }
