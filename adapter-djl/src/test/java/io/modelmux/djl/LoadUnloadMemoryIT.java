@@ -3,8 +3,6 @@ package io.modelmux.djl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.condition.OS.LINUX;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,30 +28,10 @@ class LoadUnloadMemoryIT {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void should_return_the_memory_of_200_load_unload_cycles() throws Exception {
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Process p =
-        new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xms256m",
-                    "-Xmx256m",
-                    "-XX:+AlwaysPreTouch",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-cp",
-                    classPath,
-                    LoadCycleProbe.class.getName(),
-                    "200"))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-
     Map<String, Long> figures = new HashMap<>();
-    for (String pair : out.substring(out.lastIndexOf('\n') + 1).split(" ")) {
-      String[] kv = pair.split("=");
-      figures.put(kv[0], Long.parseLong(kv[1]));
-    }
+    ForkedProbe.run(LoadCycleProbe.class, List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"), 300, "200")
+        .forEach((k, v) -> figures.put(k, Long.parseLong(v)));
+    String out = figures.toString();
     long growthKb = figures.get("end_kb") - figures.get("start_kb");
     assertThat(growthKb).as("VmRSS growth over 200 cycles (KB): %s", out).isLessThan(50 * 1024);
     assertThat(figures.get("footprint")).as(out).isGreaterThan(3_000_000L); // 3.4 MB of parameters + KV cache
