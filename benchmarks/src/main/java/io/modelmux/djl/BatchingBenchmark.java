@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Throughput of the shipped tiny LM with 8 concurrent clients, dynamic batching on
- * ({@code max_batch_size: 8}) against off ({@code max_batch_size: 1}: every request decodes on
- * its own thread, all at once). Each operation is one request of {@value #TOKENS} sampled
+ * ({@code max_batch_size: 8}) against off ({@code max_batch_size: 1}: requests decode one at a
+ * time on the model's thread). Each operation is one request of {@value #TOKENS} sampled
  * tokens with its own prompt and seed. Goal: batching at 3× the requests per second of
  * {@code off}, the baseline.
  */
