@@ -124,7 +124,7 @@ final class TinyLmBlock extends AbstractBlock {
     NDList out = new NDList(1 + 2 * config.layers());
     out.add(null); // logits, set below
     for (int l = 0; l < layers.size(); l++) {
-      if (training) {
+      if (training || ids.getShape().get(1) == 1) { // a decode step's work is a few small arrays
         x = layer(store, l, x, bias, past, scale, out, training);
         continue;
       }
