@@ -52,7 +52,9 @@ class MeasuredFootprintTest {
           .as("a full batch at the full context takes more than the weights and KV cache the adapter counts")
           .isEqualTo(MemoryStats.Source.MEASURED);
       assertThat(after.bytes()).isGreaterThan(3_374_000L + 4_194_304L); // parameters + KV cache for 8 rows
-      assertThat(after.bytes()).as("the estimate errs on the large side").isLessThanOrEqualTo(before.bytes());
+      // That the estimate is not below the measured size is FootprintIT's to check, in a JVM of
+      // its own: here the test JVM's heap may be touched for the first time during the load,
+      // which the measurement cannot tell from the model's (up to 33 MB seen).
       assertThat(m.pools().get(0).usedBytes()).isEqualTo(after.bytes());
     }
   }
