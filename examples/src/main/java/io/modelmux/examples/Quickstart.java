@@ -2,6 +2,7 @@ package io.modelmux.examples;
 
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
+import io.modelmux.MemoryStats;
 import io.modelmux.ModelMuxConfig;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -97,8 +99,9 @@ public final class Quickstart {
 
       section(out, "what ModelMux holds");
       for (ModelStatus s : models.models()) {
-        out.printf("  %-12s %-8s %-6s %6.1f MB %s  requests %d, loads %d%s%n",
-            s.ref(), s.state(), s.tier(), s.bytes() / 1e6, s.bytesMeasured() ? "measured " : "estimated",
+        out.printf("  %-12s %-8s %-6s %6.1f MB %-9s  requests %d, loads %d%s%n",
+            s.ref(), s.state(), s.tier(), s.bytes() / 1e6,
+            s.memoryStats().source() == MemoryStats.Source.NONE ? "remote" : s.memoryStats().source().name().toLowerCase(Locale.ROOT),
             s.requests(), s.loads(), s.aliases().isEmpty() ? "" : ", aliases " + s.aliases());
       }
       for (PoolStatus p : models.pools()) {

@@ -22,7 +22,8 @@ class QuickstartTest {
         .contains("[served by tiny-lm@1, LENGTH: 120 tokens")
         .contains("[served by tiny-lm@2, LENGTH: 120 tokens")
         .contains("tokens/s over 4 requests")
-        .containsPattern("tiny-lm@1 +LOADED +ACTIVE +\\d+\\.\\d MB measured")
+        .containsPattern("tiny-lm@1 +LOADED +ACTIVE +\\d+\\.\\d MB (measured|counted)")
+        .containsPattern("llama-8b@latest +REGISTERED +COLD +0\\.0 MB remote")
         .containsPattern("pool host +\\d+\\.\\d MB used of \\d+\\.\\d MB budget")
         .contains("aliases [prod]");
   }
