@@ -4,11 +4,9 @@ import io.modelmux.GenerateRequest;
 import io.modelmux.Hardware;
 import io.modelmux.MemoryConfig;
 import io.modelmux.MemoryStats;
-import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
+import io.modelmux.internal.memory.MemoryMeter;
 import io.modelmux.spi.ModelSpec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -197,32 +195,28 @@ public final class FootprintProbe {
     }
   }
 
-  static long jvm() {
-    return io.modelmux.internal.memory.MemoryMeter.process().read().jvmBytes();
-  }
-
   static long used(MultiModelManager m) {
     return m.pools().get(0).usedBytes();
   }
 
-  static long rss() throws IOException {
-    return status("VmRSS:");
+  /** The process as the scheduler reads it (core's {@link MemoryMeter}). */
+  private static final MemoryMeter PROCESS = MemoryMeter.process();
+
+  static long rss() {
+    return PROCESS.read().residentBytes();
   }
 
-  static long peak() throws IOException {
-    return status("VmHWM:");
+  static long peak() {
+    return PROCESS.read().peakBytes();
   }
 
-  static void resetPeak() throws IOException {
-    Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+  static long jvm() {
+    return PROCESS.read().jvmBytes();
   }
 
-  private static long status(String key) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith(key)) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
+  static void resetPeak() {
+    if (!PROCESS.resetPeak()) {
+      throw new IllegalStateException("the process's peak memory cannot be reset here");
     }
-    throw new IllegalStateException("no " + key);
   }
 }

@@ -420,9 +420,9 @@ public final class MemoryScheduler {
 
   /** Returns the bytes per pool the model is expected to take: learned, else estimated. */
   private Map<String, Long> expected(RegisteredModel m) {
-    Map<String, Long> known = m.residency.learned;
+    Residency.Learned known = m.residency.learned;
     if (known != null) {
-      return known; // the spec's memory is already its floor
+      return known.bytes(); // the spec's memory is already its floor
     }
     Map<String, Long> out = new HashMap<>();
     for (Map.Entry<String, Long> e : m.footprint().bytesByPool().entrySet()) {
@@ -431,7 +431,7 @@ public final class MemoryScheduler {
     long declared = m.spec.memoryBytes().orElse(0);
     if (declared > 0) {
       // the user's own figure stands in for the adapter's estimate in the model's main pool
-      out.put(out.isEmpty() ? defaultPool : out.keySet().iterator().next(), declared);
+      out.put(mainPool(out), declared);
     }
     return out;
   }
@@ -442,12 +442,28 @@ public final class MemoryScheduler {
     if (declared <= 0) {
       return false;
     }
-    String main = byPool.isEmpty() ? defaultPool : byPool.containsKey(defaultPool) ? defaultPool : byPool.keySet().iterator().next();
+    String main = mainPool(byPool);
     if (byPool.getOrDefault(main, 0L) >= declared) {
       return false;
     }
     byPool.put(main, declared);
     return true;
+  }
+
+  /**
+   * Returns the pool the spec's {@code memory} applies to: the one holding most of the footprint
+   * (a device model's accelerator), the default pool for an empty one.
+   */
+  private String mainPool(Map<String, Long> byPool) {
+    String main = defaultPool;
+    long most = -1;
+    for (Map.Entry<String, Long> e : byPool.entrySet()) {
+      if (e.getValue() > most || e.getValue() == most && e.getKey().equals(defaultPool)) {
+        main = e.getKey();
+        most = e.getValue();
+      }
+    }
+    return main;
   }
 
   /** The memory the scheduler expects a model to take, and where the figure comes from. */
@@ -458,9 +474,9 @@ public final class MemoryScheduler {
    * registration measured (or counted), else the estimate admission would use.
    */
   public Expected expectedOf(RegisteredModel m) {
-    Map<String, Long> known = m.residency.learned;
+    Residency.Learned known = m.residency.learned;
     if (known != null) {
-      return new Expected(sum(known), m.residency.learnedSource);
+      return new Expected(sum(known.bytes()), known.source());
     }
     long bytes = sum(expected(m));
     return new Expected(bytes, bytes == 0 && m.footprint().bytesByPool().isEmpty() ? MemoryStats.Source.NONE : MemoryStats.Source.ESTIMATED);
@@ -856,8 +872,8 @@ public final class MemoryScheduler {
           source = MemoryStats.Source.DECLARED;
         }
         actual = Map.copyOf(byPool);
-        m.residency.learned = actual; // this registration's own: a model registered again under the ref starts afresh
-        m.residency.learnedSource = source;
+        // this registration's own: a model registered again under the ref starts afresh
+        m.residency.learned = new Residency.Learned(actual, source);
       }
       uncharge(m);
       charge(m, actual);
@@ -1129,7 +1145,9 @@ public final class MemoryScheduler {
       log.warn("model {}: load failed after {} ms: {}", m.ref, nanos / 1_000_000, cause == null ? "" : cause.getMessage());
     } else {
       log.info("model {}: {} ({} in {}{}, {} ms)", m.ref, type.name().toLowerCase(java.util.Locale.ROOT), mib(bytes), pool,
-          type == ModelEvent.Type.LOADED ? ", " + m.residency.learnedSource.name().toLowerCase(java.util.Locale.ROOT) : "", nanos / 1_000_000);
+          type == ModelEvent.Type.LOADED && m.residency.learned != null
+              ? ", " + m.residency.learned.source().name().toLowerCase(java.util.Locale.ROOT) : "",
+          nanos / 1_000_000);
     }
   }
 

@@ -45,10 +45,11 @@ public final class Residency {
   volatile Tier tier = Tier.COLD;
   volatile ModelState loadState = ModelState.REGISTERED;
   volatile Map<String, Long> charged = Map.of();
-  /** The bytes per pool measured at this registration's last load, or null before one. */
-  volatile @Nullable Map<String, Long> learned;
-  /** How {@link #learned} was found. */
-  volatile MemoryStats.Source learnedSource = MemoryStats.Source.ESTIMATED;
+  /** What this registration's last load found, or null before one. */
+  volatile @Nullable Learned learned;
+
+  /** The bytes per pool a load found, and how (measured, counted or declared); one write, never torn. */
+  record Learned(Map<String, Long> bytes, MemoryStats.Source source) {}
   @Nullable CompletableFuture<Void> loading;
   int loadWaiters;
   int pendingServes;

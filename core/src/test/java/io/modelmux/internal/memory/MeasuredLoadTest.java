@@ -426,4 +426,20 @@ class MeasuredLoadTest {
     assertThat(used(s)).isZero();
     assertThat(m.residency.state()).isEqualTo(ModelState.REGISTERED);
   }
+
+  @Test
+  void should_apply_the_specs_memory_to_the_pool_that_holds_most_of_the_model() {
+    MemoryScheduler s = scheduler(10_000_000, false);
+    Resident gpu =
+        new Resident("gpu", 0, 0, 0) {
+          @Override
+          public Footprint footprint() {
+            return Footprint.of(Map.of(Footprint.HOST, 100L, "cuda:0", 1_000L), false);
+          }
+        };
+    gpu.resident = false;
+    RegisteredModel m =
+        new RegisteredModel(ModelSpec.builder("gpu", "resident").memoryBytes(5_000).build(), gpu, 1, Clock.systemUTC());
+    assertThat(s.expectedOf(m).bytes()).as("5000 on cuda:0 in place of 1000, host's 100 kept").isEqualTo(5_100);
+  }
 }
