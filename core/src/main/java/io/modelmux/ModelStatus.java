@@ -27,6 +27,8 @@ public final class ModelStatus {
   private final RequestStats requestStats;
   private final MemoryStats memoryStats;
   private final GuardStats guardStats;
+  private final ServingStats servingStats;
+  private final boolean inProcess;
 
   private ModelStatus(Builder b) {
     this.ref = b.ref;
@@ -39,6 +41,8 @@ public final class ModelStatus {
     this.requestStats = b.requestStats;
     this.memoryStats = b.memoryStats;
     this.guardStats = b.guardStats;
+    this.servingStats = b.servingStats;
+    this.inProcess = b.inProcess;
   }
 
   /**
@@ -97,6 +101,19 @@ public final class ModelStatus {
   /** Returns how the model's guard stands: circuit breaker, concurrency limit, retries. */
   public GuardStats guardStats() {
     return guardStats;
+  }
+
+  /**
+   * Returns how the model served: latency percentiles, time to first token and per output
+   * token, tokens, errors by type, cache answers, fallbacks.
+   */
+  public ServingStats servingStats() {
+    return servingStats;
+  }
+
+  /** Returns whether the model runs in this process (a local model), rather than behind a server. */
+  public boolean inProcess() {
+    return inProcess;
   }
 
   /** Returns the circuit breaker's state ({@link GuardStats#circuit()}). */
@@ -187,6 +204,8 @@ public final class ModelStatus {
     private RequestStats requestStats = RequestStats.empty();
     private MemoryStats memoryStats = MemoryStats.builder().build();
     private GuardStats guardStats = GuardStats.empty();
+    private ServingStats servingStats = ServingStats.empty();
+    private boolean inProcess;
 
     private Builder(ModelRef ref, String type) {
       this.ref = Objects.requireNonNull(ref, "ref");
@@ -238,6 +257,18 @@ public final class ModelStatus {
     /** Sets how the guard stands; not null. */
     public Builder guardStats(GuardStats guardStats) {
       this.guardStats = Objects.requireNonNull(guardStats, "guardStats");
+      return this;
+    }
+
+    /** Sets how the model served; not null. */
+    public Builder servingStats(ServingStats servingStats) {
+      this.servingStats = Objects.requireNonNull(servingStats, "servingStats");
+      return this;
+    }
+
+    /** Marks whether the model runs in this process. */
+    public Builder inProcess(boolean inProcess) {
+      this.inProcess = inProcess;
       return this;
     }
 

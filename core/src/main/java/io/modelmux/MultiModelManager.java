@@ -248,6 +248,14 @@ public interface MultiModelManager extends AutoCloseable {
   List<ModelStatus> models();
 
   /**
+   * Returns the manager's figures now: every model's status (with its {@link ServingStats}:
+   * latency percentiles, tokens, errors by type, cache answers, fallbacks), every route's, and
+   * what request listeners missed. To export them, bind {@code
+   * io.modelmux.micrometer.ModelMuxMetrics} to a Micrometer registry.
+   */
+  ManagerMetrics metrics();
+
+  /**
    * Returns a status snapshot of the model {@code model} names now.
    *
    * @param model an id, {@code id@version} or alias; not null
@@ -288,6 +296,7 @@ public interface MultiModelManager extends AutoCloseable {
     private final List<ModelEventListener> listeners = new ArrayList<>();
     private final List<RouteConfig> routes = new ArrayList<>();
     private final List<RouteEventListener> routeListeners = new ArrayList<>();
+    private final List<RequestListener> requestListeners = new ArrayList<>();
     private io.modelmux.spi.@Nullable TaskClassifier classifier;
 
     private Builder() {}
@@ -313,6 +322,19 @@ public interface MultiModelManager extends AutoCloseable {
      */
     public Builder routeListener(RouteEventListener listener) {
       routeListeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener for each request's start, attempts and end (shadow copies marked). It
+     * hears them on a thread of its own: a listener that is slow or throws never fails or
+     * delays a request (see {@link RequestListener}).
+     *
+     * @param listener the listener; not null
+     * @return this builder
+     */
+    public Builder requestListener(RequestListener listener) {
+      requestListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
@@ -586,7 +608,7 @@ public interface MultiModelManager extends AutoCloseable {
               f, allModels, allAliases, defaultName, defaultFromEnv, executor, clock, mem,
               hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners),
               List.copyOf(allRoutes.values()), List.copyOf(routeListeners), classifier,
-              cfg == null ? null : cfg.cache().orElse(null), closeTimeout));
+              cfg == null ? null : cfg.cache().orElse(null), closeTimeout, List.copyOf(requestListeners)));
     }
   }
 }

@@ -5,6 +5,7 @@ import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
 import io.modelmux.GuardStats;
 import io.modelmux.InvalidRequestException;
+import io.modelmux.ManagerMetrics;
 import io.modelmux.MemoryStats;
 import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
@@ -22,6 +23,7 @@ import io.modelmux.TokenStream;
 import io.modelmux.UnknownModelException;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.memory.Residency;
+import io.modelmux.internal.observe.RequestEvents;
 import io.modelmux.internal.registry.ModelRegistry;
 import io.modelmux.internal.registry.RegisteredModel;
 import io.modelmux.internal.route.RouteEvents;
@@ -89,6 +91,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final Duration closeTimeout;
   private final MemoryScheduler scheduler;
   private final RequestPath path;
+  private final RequestEvents requestEvents;
+  private final List<ModelObserver> modelObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final int number = MANAGERS.incrementAndGet();
 
   private DefaultMultiModelManager(ManagerSettings settings) {
     this.factories = settings.factories();
@@ -110,12 +115,13 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       // bounded: a burst of asynchronous requests queues instead of starting a thread each
       ThreadPoolExecutor pool =
           new ThreadPoolExecutor(
-              DEFAULT_THREADS, DEFAULT_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(DEFAULT_QUEUE), daemonThreads());
+              DEFAULT_THREADS, DEFAULT_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(DEFAULT_QUEUE), daemonThreads(number));
       pool.allowCoreThreadTimeOut(true);
       this.executor = pool;
       this.ownsExecutor = true;
     }
-    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing);
+    this.requestEvents = new RequestEvents(settings.requestListeners(), clock, "modelmux-" + number);
+    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents);
   }
 
   /**
@@ -281,6 +287,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       throw e;
     }
     log.debug("registered model {} ({})", spec.ref(), spec.type());
+    for (ModelObserver o : modelObservers) {
+      o.registered(model);
+    }
     return spec.ref();
   }
 
@@ -327,6 +336,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     }
     scheduler.remove(m, untilNanos);
     draining.remove(m);
+    for (ModelObserver o : modelObservers) {
+      o.removed(m);
+    }
     log.debug("unregistered model {}", m.ref);
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -433,6 +445,49 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   }
 
   @Override
+  public ManagerMetrics metrics() {
+    checkOpen();
+    return new ManagerMetrics(models(), router.routeMetrics(), requestEvents.dropped());
+  }
+
+  /** Returns this manager's number in the JVM, which its threads' names carry ({@code modelmux-N-...}). */
+  public int number() {
+    return number;
+  }
+
+  /** Returns the manager's request events, for its own observers (the Micrometer binder). */
+  public RequestEvents requestEvents() {
+    return requestEvents;
+  }
+
+  /**
+   * Adds an observer of registrations and returns the models registered now (the observer hears
+   * those registered from now on; one registered meanwhile may be in both).
+   */
+  public List<RegisteredModel> observeModels(ModelObserver observer) {
+    modelObservers.add(observer);
+    return registry.snapshot().models;
+  }
+
+  /** Removes an observer added with {@link #observeModels}. */
+  public void stopObservingModels(ModelObserver observer) {
+    modelObservers.remove(observer);
+  }
+
+  /** Returns the memory scheduler, for the manager's own observers. */
+  public MemoryScheduler scheduler() {
+    return scheduler;
+  }
+
+  private static boolean inProcess(RegisteredModel m) {
+    try {
+      return m.adapter.residentInProcess();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
   public Optional<ModelStatus> model(String model) {
     Objects.requireNonNull(model, "model");
     checkOpen();
@@ -479,6 +534,8 @@ public final class DefaultMultiModelManager implements MultiModelManager {
                 .lastUsed(last < 0 ? null : Instant.ofEpochMilli(last))
                 .build())
         .guardStats(guardStats(m))
+        .servingStats(m.meters.stats())
+        .inProcess(inProcess(m))
         .memoryStats(
             MemoryStats.builder()
                 .bytes(f.bytes(), f.source())
@@ -601,6 +658,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       drainAndClose(m, until);
     }
     scheduler.close(until);
+    requestEvents.close(until);
     if (ownsExecutor) {
       executor.shutdown();
       try {
@@ -617,8 +675,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     log.debug("closed");
   }
 
-  private static ThreadFactory daemonThreads() {
-    int manager = MANAGERS.incrementAndGet();
+  private static ThreadFactory daemonThreads(int manager) {
     AtomicInteger count = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, "modelmux-" + manager + "-worker-" + count.incrementAndGet());

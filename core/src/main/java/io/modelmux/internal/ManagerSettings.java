@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * @param classifier the task classifier chosen in code, or null to discover one
  * @param cache the cache section, or null (logged as not yet live)
  * @param closeTimeout how long close() waits for requests in flight
+ * @param requestListeners listeners for each request's start, attempts and end
  */
 public record ManagerSettings(
     ModelFactories factories,
@@ -44,4 +45,5 @@ public record ManagerSettings(
     List<io.modelmux.RouteEventListener> routeListeners,
     io.modelmux.spi.@Nullable TaskClassifier classifier,
     io.modelmux.@Nullable CacheConfig cache,
-    java.time.Duration closeTimeout) {}
+    java.time.Duration closeTimeout,
+    List<io.modelmux.RequestListener> requestListeners) {}

@@ -37,6 +37,7 @@ public final class ScriptedModelFactory implements ModelFactory {
   private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> mostAtOnce = new ConcurrentHashMap<>();
   private final Map<String, Integer> contexts = new ConcurrentHashMap<>();
+  private final Set<String> inProcess = ConcurrentHashMap.newKeySet();
 
   /** Scripts model {@code id} (every version of it). */
   public ScriptedModelFactory on(String id, Script script) {
@@ -50,6 +51,12 @@ public final class ScriptedModelFactory implements ModelFactory {
    */
   public ScriptedModelFactory context(String id, int tokens) {
     contexts.put(id, tokens);
+    return this;
+  }
+
+  /** Makes model {@code id} say it runs in this process, as a local model does ({@link ModelAdapter#residentInProcess}). */
+  public ScriptedModelFactory inProcess(String id) {
+    inProcess.add(id);
     return this;
   }
 
@@ -72,7 +79,7 @@ public final class ScriptedModelFactory implements ModelFactory {
 
   @Override
   public Set<String> optionKeys() {
-    return Set.of();
+    return Set.of("api_key"); // read by nothing: lets tests check that a key never leaks
   }
 
   @Override
@@ -149,6 +156,11 @@ public final class ScriptedModelFactory implements ModelFactory {
     public java.util.OptionalInt contextLength() {
       Integer n = contexts.get(info.ref().id());
       return n == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(n);
+    }
+
+    @Override
+    public boolean residentInProcess() {
+      return inProcess.contains(info.ref().id());
     }
 
     @Override

@@ -59,7 +59,7 @@ public final class ConfigReader {
   private static final List<String> CANARY_KEYS =
       List.of("stable", "canary", "percent", "window", "min_requests", "max_error_rate_increase", "max_latency_ratio");
   private static final List<String> SHADOW_KEYS = List.of("model", "percent", "max_concurrent");
-  private static final List<String> CACHE_KEYS = List.of("max_entries", "ttl");
+  private static final List<String> CACHE_KEYS = List.of("max_entries", "max_bytes", "ttl");
   private static final List<String> EVICTION_POLICIES = List.of("lru", "gdsf");
   private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final String SIZE_OR_PERCENT =
@@ -729,7 +729,20 @@ public final class ConfigReader {
           ttlNode.location(), "cache.ttl",
           "must be a positive duration, such as 10m; found " + ttlNode.describe());
     }
-    return new CacheConfig(maxEntries, ttl);
+    long maxBytes = CacheConfig.DEFAULT_MAX_BYTES;
+    if (fields.containsKey("max_bytes")) {
+      ConfigNode bytesNode = fields.get("max_bytes").value();
+      String text = quantityText(bytesNode, "cache.max_bytes", "a size such as 64MiB");
+      try {
+        maxBytes = Quantities.isPercent(text) ? -1 : Quantities.parseBytes(text);
+      } catch (IllegalArgumentException e) {
+        throw quantityError(bytesNode, "cache.max_bytes", Quantities.SIZE_FORMS, e, "");
+      }
+      if (maxBytes < 1024) {
+        throw error(bytesNode.location(), "cache.max_bytes", "must be at least 1KiB, such as 64MiB; found " + bytesNode.describe());
+      }
+    }
+    return new CacheConfig(maxEntries, maxBytes, ttl);
   }
 
   // ---- names ------------------------------------------------------------------------------

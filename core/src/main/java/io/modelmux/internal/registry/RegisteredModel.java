@@ -4,6 +4,7 @@ import io.modelmux.ModelRef;
 import io.modelmux.internal.guard.ModelGuard;
 import io.modelmux.internal.memory.Residency;
 import io.modelmux.internal.observe.LatencyWindow;
+import io.modelmux.internal.observe.ModelMeters;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
@@ -34,6 +35,8 @@ public final class RegisteredModel {
   public final LongAdder shadowRequests = new LongAdder();
   /** Shadow copies that failed. */
   public final LongAdder shadowFailures = new LongAdder();
+  /** How it served: latencies, tokens, errors by type, cache answers, fallbacks (the request path's). */
+  public final ModelMeters meters = new ModelMeters();
   /** Recent latencies, for choosing the fastest model. */
   public final LatencyWindow latency = new LatencyWindow();
   /** Leases, residency and memory: the scheduler's. */

@@ -5,6 +5,7 @@ import io.modelmux.ContextLengthExceededException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.ModelMuxException;
 import io.modelmux.Routing;
+import io.modelmux.internal.observe.RouteMeters;
 import io.modelmux.internal.registry.RegisteredModel;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +30,7 @@ public final class Plan implements Planner {
   private final @Nullable Shadowing shadow;
   private final @Nullable Planner[] fallbacks; // in order; an entry is null while its name leads nowhere
   private final @Nullable ErrorRoutes errorRoutes;
+  private final @Nullable RouteMeters route; // the route the request named, when it named one
 
   /** Where a request goes after a failure of its own kind: a prompt too long, a filtered one. */
   static final class ErrorRoutes {
@@ -42,18 +44,19 @@ public final class Plan implements Planner {
   }
 
   Plan(RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow) {
-    this(target, routing, recorder, shadow, NO_FALLBACKS, null);
+    this(target, routing, recorder, shadow, NO_FALLBACKS, null, null);
   }
 
   private Plan(
       RegisteredModel target, Routing routing, @Nullable Recorder recorder, @Nullable Shadowing shadow,
-      @Nullable Planner[] fallbacks, @Nullable ErrorRoutes errorRoutes) {
+      @Nullable Planner[] fallbacks, @Nullable ErrorRoutes errorRoutes, @Nullable RouteMeters route) {
     this.target = target;
     this.routing = routing;
     this.recorder = recorder;
     this.shadow = shadow;
     this.fallbacks = fallbacks;
     this.errorRoutes = errorRoutes;
+    this.route = route;
   }
 
   static final Planner[] NO_FALLBACKS = new Planner[0];
@@ -87,6 +90,16 @@ public final class Plan implements Planner {
     return p == null ? null : p.plan(request).target();
   }
 
+  /** Returns the figures of the route the request named (the outermost), or null when it named a model. */
+  public @Nullable RouteMeters route() {
+    return route;
+  }
+
+  /** Returns this plan counted for {@code route} (a route sets itself; an outer route, planned last, wins). */
+  Plan countedFor(RouteMeters route) {
+    return new Plan(target, routing, recorder, shadow, fallbacks, errorRoutes, route);
+  }
+
   /** Returns how the plan was made. */
   public Routing routing() {
     return routing;
@@ -112,12 +125,12 @@ public final class Plan implements Planner {
           inner.record(failed, nanos);
           recorder.record(failed, nanos);
         };
-    return new Plan(target, routing, both, shadow, fallbacks, errorRoutes);
+    return new Plan(target, routing, both, shadow, fallbacks, errorRoutes, route);
   }
 
   /** Returns this plan with {@code shadow}. */
   Plan withShadow(Shadowing shadow) {
-    return new Plan(target, routing, recorder, shadow, fallbacks, errorRoutes);
+    return new Plan(target, routing, recorder, shadow, fallbacks, errorRoutes, route);
   }
 
   /**
@@ -133,7 +146,7 @@ public final class Plan implements Planner {
       all = java.util.Arrays.copyOf(fallbacks, fallbacks.length + more.length);
       System.arraycopy(more, 0, all, fallbacks.length, more.length);
     }
-    return new Plan(target, routing, recorder, shadow, all, errorRoutes != null ? errorRoutes : errors);
+    return new Plan(target, routing, recorder, shadow, all, errorRoutes != null ? errorRoutes : errors, route);
   }
 
   /**

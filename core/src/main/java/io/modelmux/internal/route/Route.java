@@ -5,6 +5,7 @@ import io.modelmux.RouteConfig;
 import io.modelmux.RouteStatus;
 import io.modelmux.Routing;
 import io.modelmux.UnknownModelException;
+import io.modelmux.internal.observe.RouteMeters;
 import io.modelmux.internal.registry.RegisteredModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,19 +47,21 @@ abstract class Route implements Planner {
   final String name;
   private final @Nullable Shadowing shadowing;
   private final LongAdder requests = new LongAdder();
+  final RouteMeters meters;
   private volatile @Nullable Planner[] fallbacks = Plan.NO_FALLBACKS;
   private volatile Plan.@Nullable ErrorRoutes errorRoutes;
 
   Route(RouteConfig config) {
     this.config = config;
     this.name = config.name();
+    this.meters = new RouteMeters(config.name());
     this.shadowing = config.shadow().map(s -> new Shadowing(config.name(), s)).orElse(null);
   }
 
   @Override
   public final Plan plan(GenerateRequest request) {
     requests.increment();
-    Plan plan = choose(request).withFallbacks(fallbacks, errorRoutes);
+    Plan plan = choose(request).withFallbacks(fallbacks, errorRoutes).countedFor(meters);
     if (shadowing != null && shadowing.sample()) {
       plan = plan.withShadow(shadowing);
     }

@@ -268,6 +268,17 @@ public final class Router {
     }
   }
 
+  /** Returns each route's figures, in the order defined. */
+  public List<io.modelmux.RouteMetrics> routeMetrics() {
+    synchronized (lock) {
+      List<io.modelmux.RouteMetrics> out = new ArrayList<>();
+      for (Route r : routes.values()) {
+        out.add(r.meters.metrics());
+      }
+      return out;
+    }
+  }
+
   /** Returns whether some auto route prefers price (then models' prices are in use). */
   public boolean usesPrices() {
     synchronized (lock) {

@@ -13,6 +13,7 @@ import io.modelmux.GenerateResponse;
 import io.modelmux.InvalidRequestException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.OverloadedException;
+import io.modelmux.RequestInfo;
 import io.modelmux.Routing;
 import io.modelmux.ShadowResult;
 import io.modelmux.UnknownModelException;
@@ -20,6 +21,8 @@ import io.modelmux.internal.guard.ErrorClass;
 import io.modelmux.internal.guard.ModelGuard;
 import io.modelmux.internal.memory.Lease;
 import io.modelmux.internal.memory.MemoryScheduler;
+import io.modelmux.internal.observe.RequestEvents;
+import io.modelmux.internal.observe.RouteMeters;
 import io.modelmux.internal.registry.RegisteredModel;
 import io.modelmux.internal.route.Plan;
 import io.modelmux.internal.route.Planner;
@@ -79,6 +82,7 @@ public final class RequestPath {
   private final Executor shadows;
   private final RouteEvents events;
   private final CountDownLatch closing;
+  private final RequestEvents requestEvents;
 
   /**
    * @param router plans each request
@@ -89,10 +93,11 @@ public final class RequestPath {
    * @param shadows where shadow copies run, off the caller's path
    * @param events where shadow results go
    * @param closing counted down by {@code close()}: ends the waits between attempts
+   * @param requestEvents where each request's start, attempts and end go
    */
   public RequestPath(
       Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed, Executor shadows, RouteEvents events,
-      CountDownLatch closing) {
+      CountDownLatch closing, RequestEvents requestEvents) {
     this.router = router;
     this.scheduler = scheduler;
     this.clock = clock;
@@ -100,6 +105,7 @@ public final class RequestPath {
     this.shadows = shadows;
     this.events = events;
     this.closing = closing;
+    this.requestEvents = requestEvents;
   }
 
   /**
@@ -165,9 +171,47 @@ public final class RequestPath {
     if (session != null) {
       session.start(start);
     }
+    if (!requestEvents.active()) {
+      return serve(request, session, shadow, start, null); // nobody listens: no event is made
+    }
+    RequestInfo info = requestEvents.start(request, session != null, shadow != null, start);
+    GenerateResponse response;
+    try {
+      response = serve(request, session, shadow, start, info);
+    } catch (ModelMuxException e) {
+      requestEvents.error(info, e);
+      throw e;
+    } catch (IllegalStateException e) {
+      requestEvents.error(info, closedWhileWaiting(e));
+      throw e;
+    }
+    requestEvents.response(info, response);
+    return response;
+  }
+
+  private GenerateResponse serve(
+      GenerateRequest request, @Nullable StreamSession session, @Nullable Planner shadow, long start, @Nullable RequestInfo info) {
     Counting counting = shadow == null ? Counting.REQUEST : Counting.SHADOW;
     checkOpen();
     Plan plan = plan(request, shadow); // plan
+    RouteMeters route = shadow == null ? plan.route() : null;
+    try {
+      GenerateResponse response = serve(request, session, shadow, start, info, plan, counting);
+      if (route != null) {
+        route.served(System.nanoTime() - start);
+      }
+      return response;
+    } catch (RuntimeException e) {
+      if (route != null) {
+        route.failed();
+      }
+      throw e;
+    }
+  }
+
+  private GenerateResponse serve(
+      GenerateRequest request, @Nullable StreamSession session, @Nullable Planner shadow, long start, @Nullable RequestInfo info,
+      Plan plan, Counting counting) {
     if (plan.shadow() != null && shadow == null) {
       copyToShadow(plan.shadow(), request); // off the caller's path
     }
@@ -183,9 +227,10 @@ public final class RequestPath {
         RegisteredModel to = overflow(model, request); // overflow_to: passed over before any call
         if (to != null) {
           if (trial == null) {
-            trial = new Trial();
+            trial = new Trial(info, counting);
           }
           trial.overflowed(model, attemptStart);
+          fellBack(model, counting);
           model = to;
           continue;
         }
@@ -203,7 +248,13 @@ public final class RequestPath {
         try {
           GenerateResponse response = attempt(plan, model, request, session, counting, start, attemptStart);
           if (response != null) {
-            return trial == null ? response : trial.succeeded(response, model, attemptStart);
+            if (trial != null) {
+              return trial.succeeded(response, model, attemptStart);
+            }
+            if (info != null) {
+              requestEvents.attempt(info, new Attempt(model.ref, Attempt.Outcome.SUCCEEDED, null, since(attemptStart)));
+            }
+            return response;
           }
           // the model began draining after it was planned (it left the registry): plan again
           model = candidate == 0 ? (plan = plan(request, shadow)).target() : plan.fallback(candidate - 1, request);
@@ -218,7 +269,7 @@ public final class RequestPath {
         }
       }
       if (trial == null) {
-        trial = new Trial();
+        trial = new Trial(info, counting);
       }
       trial.failed(model, failure, skipped, attemptStart);
       if (skipped != null && model == plan.target()) {
@@ -243,6 +294,7 @@ public final class RequestPath {
       if (failure instanceof ContextLengthExceededException || failure instanceof ContentFilteredException) {
         RegisteredModel elsewhere = trial.errorRouteTaken(failure) ? null : plan.errorRoute(failure, request);
         if (elsewhere != null && elsewhere != model) {
+          fellBack(model, counting);
           model = elsewhere; // the route's model for this kind of failure
           continue;
         }
@@ -261,6 +313,7 @@ public final class RequestPath {
         next = trial.nextEquivalent(plan.target()); // then the models the target overflows to, once each
       }
       if (next != null) {
+        fellBack(model, counting);
         model = next;
         continue;
       }
@@ -330,6 +383,9 @@ public final class RequestPath {
         long nanos = System.nanoTime() - attemptStart;
         guard.succeeded(nanos);
         outcome(plan, model, false, nanos);
+        if (counting == Counting.REQUEST) {
+          model.meters.served(nanos, response);
+        }
         return response;
       } catch (RuntimeException e) {
         ModelMuxException failure = failure(model, request, session, e);
@@ -348,6 +404,8 @@ public final class RequestPath {
 
   /** What a request tried so far, made at its first failure. */
   private final class Trial {
+    private final @Nullable RequestInfo info;
+    private final Counting counting;
     private final List<Attempt> attempts = new ArrayList<>(4);
     private final List<ModelMuxException> failures = new ArrayList<>(4);
     private final List<RegisteredModel> open = new ArrayList<>(2); // candidates found open since the last restart
@@ -356,10 +414,25 @@ public final class RequestPath {
     // max_attempts however often the request comes back to it (a probe wait, a repeated name)
     private final Map<RegisteredModel, Retry.AsyncContext<Object>> retries = new IdentityHashMap<>(4);
 
+    Trial(@Nullable RequestInfo info, Counting counting) {
+      this.info = info;
+      this.counting = counting;
+    }
+
+    private void add(Attempt attempt) {
+      attempts.add(attempt);
+      if (info != null) {
+        requestEvents.attempt(info, attempt);
+      }
+    }
+
     void failed(RegisteredModel model, ModelMuxException failure, Attempt.@Nullable Outcome skipped, long attemptStart) {
       Attempt.Outcome outcome = skipped != null ? skipped : Attempt.Outcome.FAILED;
-      attempts.add(new Attempt(model.ref, outcome, failure.getClass().getSimpleName(), since(attemptStart)));
+      add(new Attempt(model.ref, outcome, failure.getClass().getSimpleName(), since(attemptStart)));
       failures.add(failure);
+      if (counting == Counting.REQUEST) {
+        model.meters.failed(failure);
+      }
       if (skipped == Attempt.Outcome.CIRCUIT_OPEN) {
         open.add(model);
       } else {
@@ -380,7 +453,7 @@ public final class RequestPath {
     void overflowed(RegisteredModel model, long attemptStart) {
       overflowed = true;
       tried.add(model);
-      attempts.add(new Attempt(model.ref, Attempt.Outcome.OVERFLOWED, null, since(attemptStart)));
+      add(new Attempt(model.ref, Attempt.Outcome.OVERFLOWED, null, since(attemptStart)));
     }
 
     /** Returns the next model {@code target} overflows to that was not tried yet, or null. */
@@ -452,7 +525,7 @@ public final class RequestPath {
     }
 
     GenerateResponse succeeded(GenerateResponse response, RegisteredModel model, long attemptStart) {
-      attempts.add(new Attempt(model.ref, Attempt.Outcome.SUCCEEDED, null, since(attemptStart)));
+      add(new Attempt(model.ref, Attempt.Outcome.SUCCEEDED, null, since(attemptStart)));
       return response.toBuilder().attempts(attempts).build();
     }
 
@@ -598,6 +671,13 @@ public final class RequestPath {
     return new UnknownModelException(
         "the request's plan (" + plan.routing() + ") led to " + what + ", which is not registered now; retry",
         plan.target().ref.id(), List.of(), null);
+  }
+
+  /** Counts that a caller's request left {@code model} for another. */
+  private static void fellBack(RegisteredModel model, Counting counting) {
+    if (counting == Counting.REQUEST) {
+      model.meters.fellBack();
+    }
   }
 
   private static void count(RegisteredModel model, Counting counting, boolean failed) {
