@@ -28,6 +28,7 @@ public final class GenerateRequest {
   private final GenerateOptions options;
   private final @Nullable String routingKey;
   private final @Nullable Instant deadline;
+  private final @Nullable Boolean cacheable;
 
   private GenerateRequest(Builder b) {
     this.prompt = b.prompt;
@@ -36,6 +37,7 @@ public final class GenerateRequest {
     this.options = b.optionsBuilder.build();
     this.routingKey = b.routingKey;
     this.deadline = b.deadline;
+    this.cacheable = b.cacheable;
   }
 
   /**
@@ -73,6 +75,7 @@ public final class GenerateRequest {
     b.optionsBuilder = options.toBuilder();
     b.routingKey = routingKey;
     b.deadline = deadline;
+    b.cacheable = cacheable;
     return b;
   }
 
@@ -132,6 +135,23 @@ public final class GenerateRequest {
   }
 
   /** Returns the request without its prompt or message text, which may be private. */
+  /**
+   * Returns whether the request was marked cacheable (true) or opted out of the cache (false);
+   * empty when unmarked.
+   */
+  public Optional<Boolean> cacheable() {
+    return Optional.ofNullable(cacheable);
+  }
+
+  /**
+   * Returns whether the response cache may answer this request and keep its answer: when marked
+   * so, else when it is deterministic (temperature 0 or a seed, {@link
+   * GenerateOptions#isDeterministic()}).
+   */
+  public boolean isCacheable() {
+    return cacheable != null ? cacheable : options.isDeterministic();
+  }
+
   @Override
   public String toString() {
     return "GenerateRequest{"
@@ -153,6 +173,7 @@ public final class GenerateRequest {
     private GenerateOptions.Builder optionsBuilder = GenerateOptions.builder();
     private @Nullable String routingKey;
     private @Nullable Instant deadline;
+    private @Nullable Boolean cacheable;
 
     private Builder() {}
 
@@ -290,6 +311,19 @@ public final class GenerateRequest {
       }
       Instant now = Instant.now();
       this.deadline = timeout.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(timeout);
+      return this;
+    }
+
+    /**
+     * Marks the request for the response cache: {@code true} lets the cache keep and serve its
+     * answer even though it is not deterministic (an answer the caller is content to have
+     * again); {@code false} keeps it out of the cache, deterministic or not. Unmarked, a request
+     * is cached when it is deterministic.
+     *
+     * @return this builder
+     */
+    public Builder cacheable(boolean cacheable) {
+      this.cacheable = cacheable;
       return this;
     }
 

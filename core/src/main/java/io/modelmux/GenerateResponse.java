@@ -69,10 +69,14 @@ public final class GenerateResponse {
   /**
    * Returns the attempts made for this response, in order: the last is the one that served it;
    * earlier ones failed, or skipped a model whose circuit was open or whose queue was full
-   * (retries, then a route's fallbacks). A response served at the first try has one attempt.
+   * (retries, then a route's fallbacks). A response served at the first try has one attempt; one
+   * from the response cache has none.
    */
   public List<Attempt> attempts() {
-    return attempts != null ? attempts : List.of(new Attempt(model, Attempt.Outcome.SUCCEEDED, null, latency));
+    if (attempts != null) {
+      return attempts;
+    }
+    return cached ? List.of() : List.of(new Attempt(model, Attempt.Outcome.SUCCEEDED, null, latency));
   }
 
   /** Returns the generated text. Never null. */

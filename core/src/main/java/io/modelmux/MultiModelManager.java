@@ -297,6 +297,7 @@ public interface MultiModelManager extends AutoCloseable {
     private final List<RouteConfig> routes = new ArrayList<>();
     private final List<RouteEventListener> routeListeners = new ArrayList<>();
     private final List<RequestListener> requestListeners = new ArrayList<>();
+    private @Nullable CacheConfig cache;
     private io.modelmux.spi.@Nullable TaskClassifier classifier;
 
     private Builder() {}
@@ -335,6 +336,18 @@ public interface MultiModelManager extends AutoCloseable {
      */
     public Builder requestListener(RequestListener listener) {
       requestListeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Turns the response cache on with these bounds, overriding the configuration's {@code
+     * cache:} section.
+     *
+     * @param cache the bounds and time to live; not null
+     * @return this builder
+     */
+    public Builder cache(CacheConfig cache) {
+      this.cache = Objects.requireNonNull(cache, "cache");
       return this;
     }
 
@@ -608,7 +621,8 @@ public interface MultiModelManager extends AutoCloseable {
               f, allModels, allAliases, defaultName, defaultFromEnv, executor, clock, mem,
               hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners),
               List.copyOf(allRoutes.values()), List.copyOf(routeListeners), classifier,
-              cfg == null ? null : cfg.cache().orElse(null), closeTimeout, List.copyOf(requestListeners)));
+              cache != null ? cache : cfg == null ? null : cfg.cache().orElse(null), closeTimeout,
+              List.copyOf(requestListeners)));
     }
   }
 }

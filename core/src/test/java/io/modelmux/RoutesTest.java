@@ -654,9 +654,9 @@ class RoutesTest {
     }
 
     String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(log).containsOnlyOnce("the cache section is not live yet");
     assertThat(log).containsOnlyOnce("price is not live yet: no cost is counted for a@latest");
-    assertThat(log).as("max_concurrency and fallbacks are live").doesNotContain("max_concurrency").doesNotContain("fallbacks");
+    assertThat(log).as("max_concurrency, fallbacks and the cache are live")
+        .doesNotContain("max_concurrency").doesNotContain("fallbacks").doesNotContain("cache");
   }
 
   static List<String> names(List<RouteStatus> routes) {

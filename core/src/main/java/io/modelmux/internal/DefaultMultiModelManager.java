@@ -21,6 +21,7 @@ import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
 import io.modelmux.TokenStream;
 import io.modelmux.UnknownModelException;
+import io.modelmux.internal.cache.ResponseCache;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.memory.Residency;
 import io.modelmux.internal.observe.RequestEvents;
@@ -65,6 +66,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +94,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final MemoryScheduler scheduler;
   private final RequestPath path;
   private final RequestEvents requestEvents;
+  private final @Nullable ResponseCache cache;
   private final List<ModelObserver> modelObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final int number = MANAGERS.incrementAndGet();
 
@@ -121,7 +124,8 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       this.ownsExecutor = true;
     }
     this.requestEvents = new RequestEvents(settings.requestListeners(), clock, "modelmux-" + number);
-    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents);
+    this.cache = settings.cache() == null ? null : new ResponseCache(settings.cache(), clock);
+    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents, cache);
   }
 
   /**
@@ -183,9 +187,6 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   }
 
   private void warnAboutWhatIsNotLive(ManagerSettings settings) {
-    if (settings.cache() != null) {
-      log.warn("the cache section is not live yet: responses are not cached (a later release caches them)");
-    }
     List<String> priced = new ArrayList<>();
     for (ModelSpec spec : settings.models()) {
       spec.prices().ifPresent(p -> priced.add(spec.ref().toString()));
@@ -335,6 +336,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
       }
     }
     scheduler.remove(m, untilNanos);
+    if (cache != null) {
+      cache.invalidate(m);
+    }
     draining.remove(m);
     for (ModelObserver o : modelObservers) {
       o.removed(m);
@@ -447,7 +451,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public ManagerMetrics metrics() {
     checkOpen();
-    return new ManagerMetrics(models(), router.routeMetrics(), requestEvents.dropped());
+    return new ManagerMetrics(models(), router.routeMetrics(), requestEvents.dropped(), cache == null ? null : cache.stats());
   }
 
   /** Returns this manager's number in the JVM, which its threads' names carry ({@code modelmux-N-...}). */
@@ -659,6 +663,9 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     }
     scheduler.close(until);
     requestEvents.close(until);
+    if (cache != null) {
+      cache.clear();
+    }
     if (ownsExecutor) {
       executor.shutdown();
       try {

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param routes the routes, in order
  * @param routeListeners listeners for route events and shadow results
  * @param classifier the task classifier chosen in code, or null to discover one
- * @param cache the cache section, or null (logged as not yet live)
+ * @param cache the response cache's bounds, or null for no cache
  * @param closeTimeout how long close() waits for requests in flight
  * @param requestListeners listeners for each request's start, attempts and end
  */

@@ -17,6 +17,8 @@ import io.modelmux.RequestInfo;
 import io.modelmux.Routing;
 import io.modelmux.ShadowResult;
 import io.modelmux.UnknownModelException;
+import io.modelmux.internal.cache.CacheKey;
+import io.modelmux.internal.cache.ResponseCache;
 import io.modelmux.internal.guard.ErrorClass;
 import io.modelmux.internal.guard.ModelGuard;
 import io.modelmux.internal.memory.Lease;
@@ -43,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -83,6 +86,7 @@ public final class RequestPath {
   private final RouteEvents events;
   private final CountDownLatch closing;
   private final RequestEvents requestEvents;
+  private final @Nullable ResponseCache cache;
 
   /**
    * @param router plans each request
@@ -94,10 +98,11 @@ public final class RequestPath {
    * @param events where shadow results go
    * @param closing counted down by {@code close()}: ends the waits between attempts
    * @param requestEvents where each request's start, attempts and end go
+   * @param cache the response cache, or null for none
    */
   public RequestPath(
       Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed, Executor shadows, RouteEvents events,
-      CountDownLatch closing, RequestEvents requestEvents) {
+      CountDownLatch closing, RequestEvents requestEvents, @Nullable ResponseCache cache) {
     this.router = router;
     this.scheduler = scheduler;
     this.clock = clock;
@@ -106,6 +111,7 @@ public final class RequestPath {
     this.events = events;
     this.closing = closing;
     this.requestEvents = requestEvents;
+    this.cache = cache;
   }
 
   /**
@@ -196,7 +202,10 @@ public final class RequestPath {
     Plan plan = plan(request, shadow); // plan
     RouteMeters route = shadow == null ? plan.route() : null;
     try {
-      GenerateResponse response = serve(request, session, shadow, start, info, plan, counting);
+      ResponseCache c = cache;
+      GenerateResponse response = c != null && shadow == null && request.isCacheable()
+          ? cached(c, request, session, start, info, plan) // cache
+          : serve(request, session, shadow, start, info, plan, counting);
       if (route != null) {
         route.served(System.nanoTime() - start);
       }
@@ -331,6 +340,135 @@ public final class RequestPath {
       }
       throw trial.end(failure);
     }
+  }
+
+  /**
+   * Serves a cacheable request: the kept answer when there is one; else the answer an identical
+   * request in flight is making, waited for; else its own, kept when the plan's target gave it
+   * in full (a fallback's answer, a cancelled or cut one is not kept).
+   */
+  private GenerateResponse cached(
+      ResponseCache cache, GenerateRequest request, @Nullable StreamSession session, long start, @Nullable RequestInfo info,
+      Plan plan) {
+    RegisteredModel target = plan.target();
+    CacheKey key = cache.key(target, request);
+    GenerateResponse kept = cache.get(key);
+    if (kept != null) {
+      target.meters.cache(true);
+      return replay(kept, session, start, plan.routing());
+    }
+    CompletableFuture<@Nullable GenerateResponse> mine = new CompletableFuture<>();
+    CompletableFuture<@Nullable GenerateResponse> leader = cache.lead(key, mine);
+    if (leader != null) {
+      GenerateResponse made = awaitLeader(leader, request, session);
+      if (made != null) {
+        cache.coalesced();
+        target.meters.cache(true);
+        return replay(made, session, start, plan.routing());
+      }
+      if (session != null && session.isCancelled()) {
+        return cancelled(target, session, start, plan.routing());
+      }
+      target.meters.cache(false);
+      return serve(request, session, null, start, info, plan, Counting.REQUEST); // the leader failed: on its own
+    }
+    target.meters.cache(false);
+    GenerateResponse shared = null;
+    try {
+      GenerateResponse response = serve(request, session, null, start, info, plan, Counting.REQUEST);
+      if (keeps(response, target)) {
+        cache.put(key, response);
+        shared = response;
+      }
+      return response;
+    } finally {
+      mine.complete(shared); // null: those waiting make their own call
+      cache.land(key, mine);
+    }
+  }
+
+  /** Returns whether an answer may be kept: the target's own, whole. */
+  private static boolean keeps(GenerateResponse r, RegisteredModel target) {
+    return !r.cached()
+        && r.model().equals(target.ref)
+        && !target.residency.isDraining()
+        && (r.finishReason() == FinishReason.STOP || r.finishReason() == FinishReason.LENGTH);
+  }
+
+  /**
+   * Waits for an identical request's answer: returns it, or null when that request failed, its
+   * answer cannot be shared, this request's deadline passed, its stream was cancelled or the
+   * manager is closing (the caller then acts on its own).
+   */
+  private @Nullable GenerateResponse awaitLeader(
+      CompletableFuture<@Nullable GenerateResponse> leader, GenerateRequest request, @Nullable StreamSession session) {
+    Instant deadline = request.deadline().orElse(null);
+    while (true) {
+      long wait = 100;
+      if (deadline != null) {
+        wait = Math.min(wait, Duration.between(clock.instant(), deadline).toMillis());
+        if (wait <= 0) {
+          return null;
+        }
+      }
+      try {
+        return leader.get(wait, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (closed.getAsBoolean() || (session != null && session.isCancelled())) {
+          return null;
+        }
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+        return null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ModelMuxException("interrupted while waiting for an identical request's answer", e);
+      }
+    }
+  }
+
+  /**
+   * Returns a kept answer for this request: its text (as pieces for a stream), marked as from the
+   * cache, with this request's latency and routing and no attempt.
+   */
+  private static GenerateResponse replay(
+      GenerateResponse kept, @Nullable StreamSession session, long start, Routing routing) {
+    if (session != null) {
+      String text = kept.text();
+      int from = 0;
+      while (from < text.length() && !session.isCancelled()) {
+        int to = nextPiece(text, from);
+        session.accept(text.substring(from, to));
+        from = to;
+      }
+      if (session.isCancelled()) {
+        return GenerateResponse.builder(kept.model()).routing(routing).text(session.text())
+            .finishReason(FinishReason.CANCELLED).cached(true)
+            .latency(Duration.ofNanos(System.nanoTime() - start)).timeToFirstToken(session.timeToFirstToken()).build();
+      }
+    }
+    Duration latency = Duration.ofNanos(System.nanoTime() - start);
+    return GenerateResponse.builder(kept.model())
+        .routing(routing)
+        .text(kept.text())
+        .finishReason(kept.finishReason())
+        .usage(kept.usage().orElse(null))
+        .backendModel(kept.backendModel().orElse(null))
+        .cached(true)
+        .latency(latency)
+        .timeToFirstToken(session != null && session.timeToFirstToken() != null ? session.timeToFirstToken() : latency)
+        .build();
+  }
+
+  /** Returns the end of the piece that starts at {@code from}: its leading spaces and one word. */
+  static int nextPiece(String text, int from) {
+    int i = from;
+    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+      i++;
+    }
+    while (i < text.length() && !Character.isWhitespace(text.charAt(i))) {
+      i++;
+    }
+    return i;
   }
 
   /**

@@ -328,7 +328,7 @@ class ConfigReaderTest {
     assertThat(errorOf(ONE_MODEL + "cache: {max_entries: 10, ttl: 1m, zzzzzzzz: 1}\n"))
         .hasMessage(
             "models.yaml:3:35: cache.zzzzzzzz: unknown key 'zzzzzzzz'; known keys: max_entries,"
-                + " ttl");
+                + " max_bytes, ttl");
   }
 
   @Test
@@ -552,6 +552,21 @@ class ConfigReaderTest {
             "models.yaml:3:30: cache.ttl: must be a positive duration, such as 10m; found -1");
     assertThat(errorOf(ONE_MODEL + "cache:\n"))
         .hasMessageStartingWith("models.yaml:3:7: cache: has no value");
+    assertThat(errorOf(ONE_MODEL + "cache: {max_entries: 1, max_bytes: 100, ttl: 1m}\n"))
+        .hasMessage("models.yaml:3:36: cache.max_bytes: must be at least 1KiB, such as 64MiB; found 100");
+    assertThat(errorOf(ONE_MODEL + "cache: {max_entries: 1, max_bytes: 50%, ttl: 1m}\n"))
+        .hasMessageStartingWith("models.yaml:3:36: cache.max_bytes: must be at least 1KiB");
+    assertThat(errorOf(ONE_MODEL + "cache: {max_entries: 1, max_bytes: lots, ttl: 1m}\n"))
+        .hasMessageStartingWith("models.yaml:3:36: cache.max_bytes:");
+  }
+
+  @Test
+  void should_read_the_cache_bytes() {
+    ModelMuxConfig config = ModelMuxConfig.parse(
+        ONE_MODEL + "cache: {max_entries: 500, max_bytes: 8MiB, ttl: 90s}\n", "models.yaml", n -> null);
+    assertThat(config.cache()).contains(new CacheConfig(500, 8L << 20, Duration.ofSeconds(90)));
+    assertThat(ModelMuxConfig.parse(ONE_MODEL + "cache: {max_entries: 5, ttl: 1s}\n", "models.yaml", n -> null).cache()
+        .orElseThrow().maxBytes()).isEqualTo(CacheConfig.DEFAULT_MAX_BYTES);
   }
 
   @Test
