@@ -28,7 +28,12 @@ public final class Attempt {
      * it was cold and loading it would have evicted a model in recent use, its queue was too long
      * for the deadline, or its backend had asked to wait (rate limited).
      */
-    OVERFLOWED
+    OVERFLOWED,
+    /**
+     * The model's (or the route's) spend limit would have been passed by the request's worst
+     * case: it was not called ({@link SpendLimitExceededException}).
+     */
+    OVER_BUDGET
   }
 
   private final ModelRef model;

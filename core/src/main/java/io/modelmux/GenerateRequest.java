@@ -3,9 +3,12 @@ package io.modelmux;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +32,7 @@ public final class GenerateRequest {
   private final @Nullable String routingKey;
   private final @Nullable Instant deadline;
   private final @Nullable Boolean cacheable;
+  private final Set<String> tags;
 
   private GenerateRequest(Builder b) {
     this.prompt = b.prompt;
@@ -38,6 +42,7 @@ public final class GenerateRequest {
     this.routingKey = b.routingKey;
     this.deadline = b.deadline;
     this.cacheable = b.cacheable;
+    this.tags = b.tags.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
   }
 
   /**
@@ -76,6 +81,7 @@ public final class GenerateRequest {
     b.routingKey = routingKey;
     b.deadline = deadline;
     b.cacheable = cacheable;
+    b.tags.addAll(tags);
     return b;
   }
 
@@ -136,6 +142,14 @@ public final class GenerateRequest {
 
   /** Returns the request without its prompt or message text, which may be private. */
   /**
+   * Returns the request's tags (who or what it is for, such as a team or a feature), under which
+   * its cost is totalled; empty when none.
+   */
+  public Set<String> tags() {
+    return tags;
+  }
+
+  /**
    * Returns whether the request was marked cacheable (true) or opted out of the cache (false);
    * empty when unmarked.
    */
@@ -167,6 +181,11 @@ public final class GenerateRequest {
    * setter checks its argument at once. Not thread-safe.
    */
   public static final class Builder {
+    /** The most tags a request takes. */
+    public static final int MAX_TAGS = 16;
+    /** The longest tag, in characters. */
+    public static final int MAX_TAG_LENGTH = 64;
+
     private @Nullable String prompt;
     private final List<ChatMessage> messages = new ArrayList<>();
     private @Nullable String model;
@@ -174,6 +193,7 @@ public final class GenerateRequest {
     private @Nullable String routingKey;
     private @Nullable Instant deadline;
     private @Nullable Boolean cacheable;
+    private final Set<String> tags = new LinkedHashSet<>();
 
     private Builder() {}
 
@@ -311,6 +331,28 @@ public final class GenerateRequest {
       }
       Instant now = Instant.now();
       this.deadline = timeout.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(timeout);
+      return this;
+    }
+
+    /**
+     * Tags the request (a team, a tenant, a feature): its cost is totalled under each of its
+     * tags ({@link ManagerMetrics#cost()}). At most {@value #MAX_TAGS} tags of at most {@value
+     * #MAX_TAG_LENGTH} printable characters; totals are kept for the first 1,000 tags a manager
+     * sees, later ones under {@code _OTHER}.
+     *
+     * @param tag the tag; not blank
+     * @return this builder
+     */
+    public Builder tag(String tag) {
+      Objects.requireNonNull(tag, "tag");
+      if (tag.isBlank() || tag.length() > MAX_TAG_LENGTH || !tag.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+        throw new IllegalArgumentException(
+            "a tag must be 1 to " + MAX_TAG_LENGTH + " printable characters, not blank; got " + tag.length() + " characters");
+      }
+      if (!tags.contains(tag) && tags.size() >= MAX_TAGS) {
+        throw new IllegalArgumentException("a request takes at most " + MAX_TAGS + " tags");
+      }
+      tags.add(tag);
       return this;
     }
 

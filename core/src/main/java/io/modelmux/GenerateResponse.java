@@ -22,6 +22,7 @@ public final class GenerateResponse {
   private final boolean cached;
   private final Routing routing;
   private final @Nullable List<Attempt> attempts; // null: one attempt, which succeeded
+  private final @Nullable Cost cost;
 
   private GenerateResponse(Builder b) {
     this.text = b.text;
@@ -34,6 +35,7 @@ public final class GenerateResponse {
     this.cached = b.cached;
     this.routing = b.routing != null ? b.routing : Routing.model(b.model);
     this.attempts = b.attempts;
+    this.cost = b.cost;
   }
 
   /**
@@ -58,6 +60,7 @@ public final class GenerateResponse {
     b.cached = cached;
     b.routing = routing;
     b.attempts = attempts;
+    b.cost = cost;
     return b;
   }
 
@@ -117,6 +120,14 @@ public final class GenerateResponse {
     return Optional.ofNullable(timeToFirstToken);
   }
 
+  /**
+   * Returns what the answer cost, when its model has a price: counted from the usage the backend
+   * reported, else from tokens counted here ({@link Cost#estimated()}); nothing from the cache.
+   */
+  public Optional<Cost> cost() {
+    return Optional.ofNullable(cost);
+  }
+
   /** Returns whether the answer came from the response cache rather than a model. */
   public boolean cached() {
     return cached;
@@ -135,6 +146,7 @@ public final class GenerateResponse {
         + ", latency="
         + latency
         + (cached ? ", cached" : "")
+        + (cost != null ? ", cost=" + cost : "")
         + ", routing="
         + routing
         + '}';
@@ -152,6 +164,7 @@ public final class GenerateResponse {
     private boolean cached;
     private @Nullable Routing routing;
     private @Nullable List<Attempt> attempts;
+    private @Nullable Cost cost;
 
     private Builder(ModelRef model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -198,6 +211,12 @@ public final class GenerateResponse {
             "timeToFirstToken must not be negative, got " + timeToFirstToken);
       }
       this.timeToFirstToken = timeToFirstToken;
+      return this;
+    }
+
+    /** Sets what the answer cost, or null when its model has no price. */
+    public Builder cost(@Nullable Cost cost) {
+      this.cost = cost;
       return this;
     }
 

@@ -15,13 +15,16 @@ import org.jspecify.annotations.Nullable;
  * @param routes every route, in the order defined
  * @param listenerEventsDropped events {@link RequestListener}s missed: their queue was full
  * @param responseCache the response cache's figures, or null without a cache
+ * @param cost what the requests cost: in all, by model, route and tag, shadow copies apart
  */
 public record ManagerMetrics(
-    List<ModelStatus> models, List<RouteMetrics> routes, long listenerEventsDropped, @Nullable ResponseCacheStats responseCache) {
+    List<ModelStatus> models, List<RouteMetrics> routes, long listenerEventsDropped, @Nullable ResponseCacheStats responseCache,
+    CostReport cost) {
   /** Checks and copies the arguments. */
   public ManagerMetrics {
     models = List.copyOf(Objects.requireNonNull(models, "models"));
     routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
+    Objects.requireNonNull(cost, "cost");
   }
 
   /** Returns the response cache's figures; empty when the manager has no cache. */

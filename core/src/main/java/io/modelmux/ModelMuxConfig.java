@@ -29,6 +29,7 @@ public final class ModelMuxConfig {
   private final Map<String, String> aliases;
   private final List<RouteConfig> routes;
   private final @Nullable CacheConfig cache;
+  private final @Nullable String costReference;
 
   /**
    * Creates a configuration from its parts; {@link #load} and {@link #parse} are the usual way.
@@ -47,12 +48,29 @@ public final class ModelMuxConfig {
       Map<String, String> aliases,
       List<RouteConfig> routes,
       @Nullable CacheConfig cache) {
+    this(defaultModel, memory, models, aliases, routes, cache, null);
+  }
+
+  /**
+   * Creates a configuration from its parts, with the cost section's reference model.
+   *
+   * @param costReference the model whose prices savings are counted against, or null
+   */
+  public ModelMuxConfig(
+      @Nullable String defaultModel,
+      MemoryConfig memory,
+      List<ModelSpec> models,
+      Map<String, String> aliases,
+      List<RouteConfig> routes,
+      @Nullable CacheConfig cache,
+      @Nullable String costReference) {
     this.defaultModel = defaultModel;
     this.memory = Objects.requireNonNull(memory, "memory");
     this.models = List.copyOf(Objects.requireNonNull(models, "models"));
     this.aliases = Map.copyOf(Objects.requireNonNull(aliases, "aliases"));
     this.routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
     this.cache = cache;
+    this.costReference = costReference;
   }
 
   /**
@@ -129,6 +147,14 @@ public final class ModelMuxConfig {
   /** Returns the routes, in the order written. */
   public List<RouteConfig> routes() {
     return routes;
+  }
+
+  /**
+   * Returns the cost section's reference model ({@code cost: {reference: ...}}): savings are
+   * counted against its prices.
+   */
+  public Optional<String> costReference() {
+    return Optional.ofNullable(costReference);
   }
 
   /** Returns the cache section, if present. */

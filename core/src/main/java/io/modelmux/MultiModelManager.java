@@ -298,6 +298,7 @@ public interface MultiModelManager extends AutoCloseable {
     private final List<RouteEventListener> routeListeners = new ArrayList<>();
     private final List<RequestListener> requestListeners = new ArrayList<>();
     private @Nullable CacheConfig cache;
+    private @Nullable String costReference;
     private io.modelmux.spi.@Nullable TaskClassifier classifier;
 
     private Builder() {}
@@ -336,6 +337,23 @@ public interface MultiModelManager extends AutoCloseable {
      */
     public Builder requestListener(RequestListener listener) {
       requestListeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Counts savings against the prices of {@code model} (an id or {@code id@version} with a
+     * price), overriding the configuration's {@code cost: {reference: ...}}: the cost report
+     * says what the same tokens would have cost there ({@link CostReport#saving()}).
+     *
+     * @param model the reference model; not blank
+     * @return this builder
+     */
+    public Builder costReference(String model) {
+      Objects.requireNonNull(model, "model");
+      if (model.isBlank()) {
+        throw new IllegalArgumentException("the cost reference must name a model");
+      }
+      this.costReference = model;
       return this;
     }
 
@@ -622,7 +640,8 @@ public interface MultiModelManager extends AutoCloseable {
               hardware != null ? hardware : Hardware.detect(), evictionPolicy, List.copyOf(listeners),
               List.copyOf(allRoutes.values()), List.copyOf(routeListeners), classifier,
               cache != null ? cache : cfg == null ? null : cfg.cache().orElse(null), closeTimeout,
-              List.copyOf(requestListeners)));
+              List.copyOf(requestListeners),
+              costReference != null ? costReference : cfg == null ? null : cfg.costReference().orElse(null)));
     }
   }
 }

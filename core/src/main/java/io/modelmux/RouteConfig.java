@@ -70,6 +70,7 @@ public final class RouteConfig {
   private final List<String> fallbacks;
   private final @Nullable String onContextLength;
   private final @Nullable String onContentFilter;
+  private final @Nullable SpendLimit spendLimit;
 
   private RouteConfig(Builder b) {
     this.name = b.name;
@@ -80,6 +81,7 @@ public final class RouteConfig {
     this.fallbacks = List.copyOf(b.fallbacks);
     this.onContextLength = b.onContextLength;
     this.onContentFilter = b.onContentFilter;
+    this.spendLimit = b.spendLimit;
     int policies = (split.isEmpty() ? 0 : 1) + (canary == null ? 0 : 1) + (prefer == null ? 0 : 1);
     if (policies != 1) {
       throw new IllegalStateException(
@@ -155,6 +157,14 @@ public final class RouteConfig {
     return Optional.ofNullable(onContentFilter);
   }
 
+  /**
+   * Returns the most the route's requests may spend per period, all its models together (a
+   * model's own limit applies beside it), if set.
+   */
+  public Optional<SpendLimit> spendLimit() {
+    return Optional.ofNullable(spendLimit);
+  }
+
   /** Returns the fallback chain, in order. */
   public List<String> fallbacks() {
     return fallbacks;
@@ -174,7 +184,8 @@ public final class RouteConfig {
         + (policy == Policy.SPLIT ? ", split=" + split : policy == Policy.CANARY ? ", " + canary : ", prefer=" + prefer)
         + (shadow == null ? "" : ", " + shadow) + (fallbacks.isEmpty() ? "" : ", fallbacks=" + fallbacks)
         + (onContextLength == null ? "" : ", onContextLength=" + onContextLength)
-        + (onContentFilter == null ? "" : ", onContentFilter=" + onContentFilter) + '}';
+        + (onContentFilter == null ? "" : ", onContentFilter=" + onContentFilter)
+        + (spendLimit == null ? "" : ", spendLimit=" + spendLimit) + '}';
   }
 
   /** Builds a {@link RouteConfig}; each setter checks its argument at once. Not thread-safe. */
@@ -187,6 +198,7 @@ public final class RouteConfig {
     private List<String> fallbacks = List.of();
     private @Nullable String onContextLength;
     private @Nullable String onContentFilter;
+    private @Nullable SpendLimit spendLimit;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
@@ -246,6 +258,12 @@ public final class RouteConfig {
     /** Sends requests the chosen model blocks as filtered to {@code model} (or route); not null. */
     public Builder onContentFilter(String model) {
       this.onContentFilter = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /** Limits what the route's requests spend per period, all its models together; not null. */
+    public Builder spendLimit(SpendLimit spendLimit) {
+      this.spendLimit = Objects.requireNonNull(spendLimit, "spendLimit");
       return this;
     }
 

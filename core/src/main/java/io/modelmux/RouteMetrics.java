@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param requests requests it planned that ended (answered or failed)
  * @param failures those that failed
  * @param latency the latency of those answered
+ * @param cost what its requests cost (of models with a price)
  */
-public record RouteMetrics(String route, long requests, long failures, LatencyStats latency) {
+public record RouteMetrics(String route, long requests, long failures, LatencyStats latency, double cost) {
   /** Checks the arguments. */
   public RouteMetrics {
     Objects.requireNonNull(route, "route");

@@ -25,6 +25,8 @@ public final class ServingStats {
   private final long cacheHits;
   private final long cacheMisses;
   private final long fallbacks;
+  private final double cost;
+  private final double shadowCost;
 
   private ServingStats(Builder b) {
     this.latency = b.latency;
@@ -37,6 +39,8 @@ public final class ServingStats {
     this.cacheHits = b.cacheHits;
     this.cacheMisses = b.cacheMisses;
     this.fallbacks = b.fallbacks;
+    this.cost = b.cost;
+    this.shadowCost = b.shadowCost;
   }
 
   /** Returns stats with nothing recorded. */
@@ -105,6 +109,16 @@ public final class ServingStats {
     return fallbacks;
   }
 
+  /** Returns what the caller's requests it answered cost, from its price; 0 without one. */
+  public double cost() {
+    return cost;
+  }
+
+  /** Returns what the shadow copies it answered cost, counted apart. */
+  public double shadowCost() {
+    return shadowCost;
+  }
+
   @Override
   public String toString() {
     return "ServingStats{latency=" + latency + ", ttft=" + timeToFirstToken + ", tokens=" + inputTokens + "/" + outputTokens
@@ -125,6 +139,8 @@ public final class ServingStats {
     private long cacheHits;
     private long cacheMisses;
     private long fallbacks;
+    private double cost;
+    private double shadowCost;
 
     private Builder() {}
 
@@ -169,6 +185,16 @@ public final class ServingStats {
         throw new IllegalArgumentException("fallbacks must not be negative");
       }
       this.fallbacks = fallbacks;
+      return this;
+    }
+
+    /** Sets the cost of the caller's requests and of shadow copies; not negative. */
+    public Builder cost(double cost, double shadowCost) {
+      if (!(cost >= 0) || !(shadowCost >= 0)) {
+        throw new IllegalArgumentException("costs must not be negative");
+      }
+      this.cost = cost;
+      this.shadowCost = shadowCost;
       return this;
     }
 

@@ -5,31 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.ModelSpec;
-import io.modelmux.testing.ScriptedModelFactory;
+import io.modelmux.testing.ScriptedManagerTest;
 import io.modelmux.testing.Threads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The manager's figures: per model (latency percentiles, tokens, errors, fallbacks) and per route. */
-class ManagerMetricsTest {
+class ManagerMetricsTest extends ScriptedManagerTest {
   private static final RetryPolicy ONCE = RetryPolicy.builder().maxAttempts(1).build();
-
-  private final ScriptedModelFactory backends = new ScriptedModelFactory();
-  private MultiModelManager manager;
-
-  @AfterEach
-  void close() {
-    if (manager != null) {
-      manager.close();
-    }
-  }
-
-  private MultiModelManager.Builder builder() {
-    return MultiModelManager.builder().environment(n -> null).factory(backends);
-  }
 
   private static ModelSpec model(String id) {
     return ModelSpec.builder(id, "scripted").retry(ONCE).circuitBreaker(BreakerPolicy.disabled()).build();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.Await;
-import io.modelmux.testing.ScriptedModelFactory;
+import io.modelmux.testing.ScriptedManagerTest;
 import io.modelmux.testing.Threads;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,22 +24,8 @@ import org.junit.jupiter.api.Test;
  * listener's own thread; shadow copies marked; a listener that throws or blocks never fails or
  * delays a request; events beyond a listener's queue are counted; close() delivers what was queued.
  */
-class RequestListenerTest {
+class RequestListenerTest extends ScriptedManagerTest {
   private static final RetryPolicy QUICK = RetryPolicy.builder().backoff(Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(5)).build();
-
-  private final ScriptedModelFactory backends = new ScriptedModelFactory();
-  private MultiModelManager manager;
-
-  @AfterEach
-  void close() {
-    if (manager != null) {
-      manager.close();
-    }
-  }
-
-  private MultiModelManager.Builder builder() {
-    return MultiModelManager.builder().environment(n -> null).factory(backends);
-  }
 
   private static ModelSpec model(String id) {
     return ModelSpec.builder(id, "scripted").retry(QUICK).build();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.MutableClock;
-import io.modelmux.testing.ScriptedModelFactory;
+import io.modelmux.testing.ScriptedManagerTest;
 import io.modelmux.testing.Threads;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,21 +23,12 @@ import org.junit.jupiter.api.Test;
  * requests in flight, a version switch never served the old version's answers, streams replayed
  * as pieces, bounds and time to live kept.
  */
-class ResponseCacheTest {
+class ResponseCacheTest extends ScriptedManagerTest {
   private static final CacheConfig CACHE = new CacheConfig(1_000, Duration.ofMinutes(10));
 
-  private final ScriptedModelFactory backends = new ScriptedModelFactory();
-  private MultiModelManager manager;
-
-  @AfterEach
-  void close() {
-    if (manager != null) {
-      manager.close();
-    }
-  }
-
-  private MultiModelManager.Builder builder() {
-    return MultiModelManager.builder().environment(n -> null).factory(backends).cache(CACHE);
+  @Override
+  protected MultiModelManager.Builder builder() {
+    return super.builder().cache(CACHE);
   }
 
   private static ModelSpec model(String id) {

@@ -532,6 +532,20 @@ final class DjlAdapter implements io.modelmux.spi.TieredAdapter {
     }
   }
 
+  /** Counts {@code text} with the model's tokenizer, when loaded. */
+  @Override
+  public OptionalInt countTokens(String text) {
+    Loaded l = loaded;
+    if (l == null) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(l.tokenizer.encode(text).length);
+    } catch (RuntimeException e) {
+      return OptionalInt.empty();
+    }
+  }
+
   /** Returns the model's context, when loaded. */
   @Override
   public OptionalInt contextLength() {

@@ -16,6 +16,7 @@ import io.modelmux.PoolStatus;
 import io.modelmux.RequestStats;
 import io.modelmux.RouteConfig;
 import io.modelmux.RouteEvent;
+import io.modelmux.RouteMetrics;
 import io.modelmux.RouteStatus;
 import io.modelmux.StreamHandle;
 import io.modelmux.StreamListener;
@@ -24,6 +25,7 @@ import io.modelmux.UnknownModelException;
 import io.modelmux.internal.cache.ResponseCache;
 import io.modelmux.internal.memory.MemoryScheduler;
 import io.modelmux.internal.memory.Residency;
+import io.modelmux.internal.observe.CostBook;
 import io.modelmux.internal.observe.RequestEvents;
 import io.modelmux.internal.registry.ModelRegistry;
 import io.modelmux.internal.registry.RegisteredModel;
@@ -95,6 +97,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final RequestPath path;
   private final RequestEvents requestEvents;
   private final @Nullable ResponseCache cache;
+  private final CostBook costs;
   private final List<ModelObserver> modelObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final int number = MANAGERS.incrementAndGet();
 
@@ -125,7 +128,29 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     }
     this.requestEvents = new RequestEvents(settings.requestListeners(), clock, "modelmux-" + number);
     this.cache = settings.cache() == null ? null : new ResponseCache(settings.cache(), clock);
-    this.path = new RequestPath(router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents, cache);
+    this.costs = new CostBook(settings.costReference(), referencePrices(settings));
+    this.path = new RequestPath(
+        router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents, cache, costs);
+  }
+
+  /** Returns the prices of the cost reference model, checked: it must be one of the models, with a price. */
+  private static io.modelmux.spi.@Nullable Prices referencePrices(ManagerSettings settings) {
+    String name = settings.costReference();
+    if (name == null) {
+      return null;
+    }
+    List<String> known = new ArrayList<>();
+    for (ModelSpec spec : settings.models()) {
+      known.add(spec.ref().toString());
+      if (spec.ref().toString().equals(name) || spec.ref().id().equals(name)) {
+        return spec.prices().orElseThrow(() -> new ConfigException(
+            "cost.reference names model '" + spec.ref() + "', which has no price; give it price: {input: ..., output: ...}"
+                + " or name a model that has one", null, "cost.reference", name, null));
+      }
+    }
+    throw new ConfigException(
+        "cost.reference names " + MessageText.quote(name) + ", which is not a model; name one of " + String.join(", ", known),
+        null, "cost.reference", name, null);
   }
 
   /**
@@ -161,7 +186,6 @@ public final class DefaultMultiModelManager implements MultiModelManager {
               null, settings.defaultFromEnvironment() ? null : "default_model", def, e);
         }
       }
-      m.warnAboutWhatIsNotLive(settings);
       settings.models().forEach(m::warnAboutOverflowNames);
     } catch (RuntimeException e) {
       m.close();
@@ -170,10 +194,6 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     return m;
   }
 
-  /**
-   * Logs one WARN for each configured section that nothing acts on yet, so that no setting is
-   * ignored in silence.
-   */
   /** Logs a WARN for each {@code overflow_to} name of {@code spec} that leads nowhere now: it acts once it does. */
   private void warnAboutOverflowNames(ModelSpec spec) {
     ModelRegistry.Snapshot s = registry.snapshot();
@@ -186,15 +206,6 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     }
   }
 
-  private void warnAboutWhatIsNotLive(ManagerSettings settings) {
-    List<String> priced = new ArrayList<>();
-    for (ModelSpec spec : settings.models()) {
-      spec.prices().ifPresent(p -> priced.add(spec.ref().toString()));
-    }
-    if (!priced.isEmpty() && !router.usesPrices()) {
-      log.warn("price is not live yet: no cost is counted for {}; only auto routes that prefer price read it", String.join(", ", priced));
-    }
-  }
 
   // ---- serving: the request path is RequestPath's; here, only threads ---------------------
 
@@ -451,7 +462,18 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   @Override
   public ManagerMetrics metrics() {
     checkOpen();
-    return new ManagerMetrics(models(), router.routeMetrics(), requestEvents.dropped(), cache == null ? null : cache.stats());
+    List<ModelStatus> models = models();
+    List<RouteMetrics> routes = router.routeMetrics();
+    Map<String, Double> byModel = new java.util.LinkedHashMap<>();
+    for (ModelStatus m : models) {
+      byModel.merge(m.ref().toString(), m.servingStats().cost(), Double::sum);
+    }
+    Map<String, Double> byRoute = new java.util.LinkedHashMap<>();
+    for (RouteMetrics r : routes) {
+      byRoute.put(r.route(), r.cost());
+    }
+    return new ManagerMetrics(
+        models, routes, requestEvents.dropped(), cache == null ? null : cache.stats(), costs.report(byModel, byRoute));
   }
 
   /** Returns this manager's number in the JVM, which its threads' names carry ({@code modelmux-N-...}). */

@@ -28,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  * @param cache the response cache's bounds, or null for no cache
  * @param closeTimeout how long close() waits for requests in flight
  * @param requestListeners listeners for each request's start, attempts and end
+ * @param costReference the model whose prices savings are counted against, or null
  */
 public record ManagerSettings(
     ModelFactories factories,
@@ -46,4 +47,5 @@ public record ManagerSettings(
     io.modelmux.spi.@Nullable TaskClassifier classifier,
     io.modelmux.@Nullable CacheConfig cache,
     java.time.Duration closeTimeout,
-    List<io.modelmux.RequestListener> requestListeners) {}
+    List<io.modelmux.RequestListener> requestListeners,
+    @Nullable String costReference) {}

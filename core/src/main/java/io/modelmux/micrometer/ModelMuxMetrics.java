@@ -65,7 +65,8 @@ import org.jspecify.annotations.Nullable;
  * error.type}), {@code modelmux.retries}, {@code modelmux.fallbacks}, {@code
  * modelmux.circuit.state} (0 closed, 1 half-open, 2 open; absent without a breaker), {@code
  * modelmux.model.loads}, {@code modelmux.model.evictions}, {@code modelmux.model.memory}
- * (bytes), {@code modelmux.cache.requests} ({@code result} = {@code hit} | {@code miss}). Per
+ * (bytes), {@code modelmux.cache.requests} ({@code result} = {@code hit} | {@code miss}), {@code
+ * modelmux.cost} (in the prices' currency, for a model with a price). Per
  * pool: {@code modelmux.memory.budget} and {@code modelmux.memory.used} (bytes). And {@code
  * modelmux.listener.events.dropped}. A model's meters are removed when it is unregistered; one
  * registered later gets its own.
@@ -314,6 +315,10 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
           .tags(tags).description("Times the model was evicted to make room").register(r));
       meters.add(Gauge.builder("modelmux.model.memory", m, x -> x.residency.charged().values().stream().mapToLong(Long::longValue).sum())
           .tags(tags).baseUnit("bytes").description("Bytes the model is charged in memory pools now").register(r));
+      if (m.prices != null) {
+        meters.add(FunctionCounter.builder("modelmux.cost", m, x -> x.meters.cost())
+            .tags(tags).description("What the caller's requests it answered cost, from its price").register(r));
+      }
       meters.add(FunctionCounter.builder("modelmux.cache.requests", m, x -> x.meters.cacheHits())
           .tags(tags.and("result", "hit")).description("Cacheable requests, by whether the cache answered").register(r));
       meters.add(FunctionCounter.builder("modelmux.cache.requests", m, x -> x.meters.cacheMisses())

@@ -121,6 +121,15 @@ public interface ModelAdapter extends AutoCloseable {
   }
 
   /**
+   * Counts {@code text} in the model's tokens, when the adapter has the model's tokenizer at
+   * hand (a loaded local model); empty otherwise (the default). The manager counts an answer's
+   * tokens with it when the backend reported no usage, to cost it. Must not throw.
+   */
+  default OptionalInt countTokens(String text) {
+    return OptionalInt.empty();
+  }
+
+  /**
    * Returns the most tokens the model takes, prompt and answer together, when the adapter knows
    * it (a loaded local model); empty otherwise (the default).
    */

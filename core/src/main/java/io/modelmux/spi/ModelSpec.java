@@ -64,6 +64,7 @@ public final class ModelSpec {
           Map.entry("circuit_breaker", ".circuitBreaker(...)"),
           Map.entry("overflow_to", ".overflowTo(...)"),
           Map.entry("price", ".prices(...)"),
+          Map.entry("spend_limit", ".spendLimit(...)"),
           Map.entry("keep_alive", ".keepAlive(...)"));
 
   private final ModelRef ref;
@@ -81,6 +82,7 @@ public final class ModelSpec {
   private final BreakerPolicy circuitBreaker;
   private final List<String> overflowTo;
   private final @Nullable Prices prices;
+  private final io.modelmux.@Nullable SpendLimit spendLimit;
   private final Set<String> tags;
   private final @Nullable Duration keepAlive;
   private final @Nullable ConfigLocation location;
@@ -103,6 +105,7 @@ public final class ModelSpec {
     this.circuitBreaker = b.circuitBreaker;
     this.overflowTo = List.copyOf(b.overflowTo);
     this.prices = b.prices;
+    this.spendLimit = b.spendLimit;
     this.tags = Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
     this.keepAlive = b.keepAlive;
     this.location = b.location;
@@ -138,6 +141,7 @@ public final class ModelSpec {
     b.circuitBreaker = circuitBreaker;
     b.overflowTo = overflowTo;
     b.prices = prices;
+    b.spendLimit = spendLimit;
     b.tags.addAll(tags);
     b.keepAlive = keepAlive;
     b.location = location;
@@ -232,6 +236,11 @@ public final class ModelSpec {
    */
   public List<String> overflowTo() {
     return overflowTo;
+  }
+
+  /** Returns the most the model may spend per period, if set (it needs prices to act). */
+  public Optional<io.modelmux.SpendLimit> spendLimit() {
+    return Optional.ofNullable(spendLimit);
   }
 
   /** Returns the model's prices, if given. */
@@ -630,6 +639,7 @@ public final class ModelSpec {
     private BreakerPolicy circuitBreaker = BreakerPolicy.defaults();
     private List<String> overflowTo = List.of();
     private @Nullable Prices prices;
+    private io.modelmux.@Nullable SpendLimit spendLimit;
     private final Set<String> tags = new LinkedHashSet<>();
     private @Nullable Duration keepAlive;
     private @Nullable ConfigLocation location;
@@ -801,6 +811,12 @@ public final class ModelSpec {
       return this;
     }
 
+    /** Limits what the model spends per period (it needs {@link #prices}); not null. */
+    public Builder spendLimit(io.modelmux.SpendLimit spendLimit) {
+      this.spendLimit = Objects.requireNonNull(spendLimit, "spendLimit");
+      return this;
+    }
+
     /** Sets the prices; not null. */
     public Builder prices(Prices prices) {
       this.prices = Objects.requireNonNull(prices, "prices");
@@ -849,9 +865,14 @@ public final class ModelSpec {
     /**
      * Returns the spec.
      *
-     * @throws IllegalArgumentException if a queue is set without a concurrency limit
+     * @throws IllegalArgumentException if a queue is set without a concurrency limit, or a spend
+     *     limit without prices
      */
     public ModelSpec build() {
+      if (spendLimit != null && prices == null) {
+        throw new IllegalArgumentException(
+            "model '" + id + "' sets spendLimit without prices: spend is counted from its prices; set prices too");
+      }
       if (maxConcurrency <= 0 && (maxQueue >= 0 || queueTimeout != null)) {
         throw new IllegalArgumentException(
             "model '" + id + "' sets " + (maxQueue >= 0 ? "maxQueue" : "queueTimeout")

@@ -233,6 +233,20 @@ class ModelMuxMetricsTest {
   }
 
   @Test
+  void should_bind_the_cost_of_a_priced_model() {
+    manager = build();
+    manager.register(spec("priced").prices(new io.modelmux.spi.Prices(1_000_000, 2_000_000)).build());
+    backends.on("priced", (call, request, sink) -> answer(sink, 2, 3));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    new ModelMuxMetrics(manager).bindTo(registry);
+
+    manager.generate(GenerateRequest.of("priced", PROMPT));
+
+    assertThat(registry.get("modelmux.cost").tags("model", "priced").functionCounter().count()).isEqualTo(8);
+    assertThat(registry.find("modelmux.cost").tags("model", "remote").meters()).as("no price, no cost meter").isEmpty();
+  }
+
+  @Test
   void should_count_shadow_copies_apart() throws Exception {
     manager = build(RouteConfig.builder("chat").target("remote").shadow(new RouteConfig.Shadow("local", 100, 4)).build());
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

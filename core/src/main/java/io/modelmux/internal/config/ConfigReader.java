@@ -10,6 +10,7 @@ import io.modelmux.ModelMuxConfig;
 import io.modelmux.ModelRef;
 import io.modelmux.RetryPolicy;
 import io.modelmux.RouteConfig;
+import io.modelmux.SpendLimit;
 import io.modelmux.internal.ClosestMatch;
 import io.modelmux.internal.config.ConfigNode.Entry;
 import io.modelmux.internal.config.ConfigNode.Kind;
@@ -48,18 +49,21 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConfigReader {
   private static final List<String> TOP_KEYS =
-      List.of("default_model", "memory", "models", "aliases", "routes", "cache");
+      List.of("default_model", "memory", "models", "aliases", "routes", "cache", "cost");
   private static final List<String> MEMORY_KEYS =
       List.of("budget", "headroom", "keep_alive", "max_loaded_models", "eviction", "pools");
   private static final List<String> PRICE_KEYS = List.of("input", "output");
   private static final List<String> RETRY_KEYS = List.of("max_attempts", "backoff", "max_backoff");
   private static final List<String> BREAKER_KEYS = List.of("failure_rate", "window", "minimum_calls", "open_for");
   private static final List<String> ROUTE_KEYS =
-      List.of("name", "split", "target", "canary", "auto", "shadow", "fallbacks", "on_context_length", "on_content_filter");
+      List.of("name", "split", "target", "canary", "auto", "shadow", "fallbacks", "on_context_length", "on_content_filter",
+          "spend_limit");
   private static final List<String> CANARY_KEYS =
       List.of("stable", "canary", "percent", "window", "min_requests", "max_error_rate_increase", "max_latency_ratio");
   private static final List<String> SHADOW_KEYS = List.of("model", "percent", "max_concurrent");
   private static final List<String> CACHE_KEYS = List.of("max_entries", "max_bytes", "ttl");
+  private static final List<String> SPEND_KEYS = List.of("amount", "period");
+  private static final List<String> COST_KEYS = List.of("reference");
   private static final List<String> EVICTION_POLICIES = List.of("lru", "gdsf");
   private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final String SIZE_OR_PERCENT =
@@ -122,13 +126,14 @@ public final class ConfigReader {
     List<RouteConfig> routes =
         top.containsKey("routes") ? routes(top.get("routes").value()) : List.of();
     CacheConfig cache = top.containsKey("cache") ? cache(top.get("cache").value()) : null;
+    String costReference = top.containsKey("cost") ? costReference(top.get("cost").value()) : null;
     String defaultModel = null;
     if (top.containsKey("default_model")) {
       ConfigNode node = top.get("default_model").value();
       defaultModel = text(node, "default_model");
       checkModelName(defaultModel, node.location(), "default_model", true, node);
     }
-    return new ModelMuxConfig(defaultModel, memory, specs, aliases, routes, cache);
+    return new ModelMuxConfig(defaultModel, memory, specs, aliases, routes, cache, costReference);
   }
 
   // ---- sections ---------------------------------------------------------------------------
@@ -232,6 +237,12 @@ public final class ConfigReader {
           break;
         case "price":
           b.prices(prices(v, p));
+          break;
+        case "spend_limit":
+          if (!fields.containsKey("price")) {
+            throw error(v.location(), p, "needs the model's price to count spend; add price: {input: ..., output: ...}");
+          }
+          b.spendLimit(spendLimit(v, p));
           break;
         case "keep_alive":
           b.keepAlive(duration(v, p));
@@ -391,6 +402,47 @@ public final class ConfigReader {
     double input = price(required(node, fields, path, "input", expected), path + ".input");
     double output = price(required(node, fields, path, "output", expected), path + ".output");
     return new Prices(input, output);
+  }
+
+  private SpendLimit spendLimit(ConfigNode node, String path) {
+    String expected = "a limit per period, such as {amount: 5.00, period: day}";
+    Map<String, Entry> fields = map(node, path, expected);
+    checkKeys(fields, path, SPEND_KEYS);
+    double amount = price(required(node, fields, path, "amount", expected), path + ".amount");
+    ConfigNode periodNode = required(node, fields, path, "period", "hour, day, week, month or a duration such as 12h");
+    String period = text(periodNode, path + ".period");
+    switch (period) {
+      case "hour":
+        return SpendLimit.per(amount, Duration.ofHours(1));
+      case "day":
+        return SpendLimit.per(amount, Duration.ofDays(1));
+      case "week":
+        return SpendLimit.perWeek(amount);
+      case "month":
+        return SpendLimit.perMonth(amount);
+      default:
+        Duration d;
+        try {
+          d = duration(periodNode, path + ".period");
+        } catch (ConfigException e) {
+          d = Duration.ZERO;
+        }
+        if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+          throw error(periodNode.location(), path + ".period",
+              "must be hour, day, week, month or a duration of at least 1s; found " + periodNode.describe());
+        }
+        return SpendLimit.per(amount, d);
+    }
+  }
+
+  /** Reads the cost section: the reference model whose prices savings are counted against. */
+  private String costReference(ConfigNode node) {
+    Map<String, Entry> fields = map(node, "cost", "a map such as {reference: gpt-4o}");
+    checkKeys(fields, "cost", COST_KEYS);
+    ConfigNode ref = required(node, fields, "cost", "reference", "the model whose prices savings are counted against");
+    String name = text(ref, "cost.reference");
+    checkModelName(name, ref.location(), "cost.reference", false, ref);
+    return name;
   }
 
   private double price(ConfigNode node, String path) {
@@ -622,6 +674,9 @@ public final class ConfigReader {
         }
         fallbacks.add(model);
       }
+    }
+    if (fields.containsKey("spend_limit")) {
+      b.spendLimit(spendLimit(fields.get("spend_limit").value(), path + ".spend_limit"));
     }
     for (String key : List.of("on_context_length", "on_content_filter")) {
       if (fields.containsKey(key)) {

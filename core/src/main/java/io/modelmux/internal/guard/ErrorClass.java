@@ -4,6 +4,7 @@ import io.modelmux.CircuitOpenException;
 import io.modelmux.DeadlineExceededException;
 import io.modelmux.ModelMuxException;
 import io.modelmux.OverloadedException;
+import io.modelmux.SpendLimitExceededException;
 
 /**
  * What a failure means to the guard, decided by its class in one place. Adapters say whether a
@@ -36,9 +37,11 @@ public final class ErrorClass {
 
   /**
    * Returns whether the request moves to its next candidate (a route's fallback) after {@code
-   * e}: a retryable failure, an open circuit, or a model too busy to take it.
+   * e}: a retryable failure, an open circuit, a model too busy to take it, or one over its spend
+   * limit.
    */
   public static boolean failsOver(Throwable e) {
-    return retryable(e) || e instanceof CircuitOpenException || e instanceof OverloadedException;
+    return retryable(e) || e instanceof CircuitOpenException || e instanceof OverloadedException
+        || e instanceof SpendLimitExceededException;
   }
 }

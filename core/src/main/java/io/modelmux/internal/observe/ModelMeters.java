@@ -26,6 +26,8 @@ public final class ModelMeters {
   private final LongAdder cacheHits = new LongAdder();
   private final LongAdder cacheMisses = new LongAdder();
   private final LongAdder fallbacks = new LongAdder();
+  private final LongAdder cost = new LongAdder();
+  private final LongAdder shadowCost = new LongAdder();
   private final Map<Class<?>, LongAdder> errors = new ConcurrentHashMap<>();
 
   /** Records a successful attempt of {@code attemptNanos} that gave {@code response}. */
@@ -56,6 +58,16 @@ public final class ModelMeters {
       n = errors.computeIfAbsent(failure.getClass(), c -> new LongAdder());
     }
     n.increment();
+  }
+
+  /** Records a response's cost in billionths: a shadow copy's apart. */
+  public void cost(long nanos, boolean shadow) {
+    (shadow ? shadowCost : cost).add(nanos);
+  }
+
+  /** Returns the cost of the caller's requests it served, in currency. */
+  public double cost() {
+    return cost.sum() / SpendBook.NANOS;
   }
 
   /** Records that a request left this model for another. */
@@ -93,6 +105,7 @@ public final class ModelMeters {
         .errors(byType)
         .cache(cacheHits.sum(), cacheMisses.sum())
         .fallbacks(fallbacks.sum())
+        .cost(cost.sum() / SpendBook.NANOS, shadowCost.sum() / SpendBook.NANOS)
         .build();
   }
 }

@@ -10,6 +10,7 @@ import io.modelmux.spi.ModelAdapter;
 import io.modelmux.spi.ModelSpec;
 import java.time.Clock;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,10 @@ public final class RegisteredModel {
   public final LongAdder shadowFailures = new LongAdder();
   /** How it served: latencies, tokens, errors by type, cache answers, fallbacks (the request path's). */
   public final ModelMeters meters = new ModelMeters();
+  /** The model's prices, or null: what its answers cost. */
+  public final io.modelmux.spi.@Nullable Prices prices;
+  /** What it spent this period against its spend limit, or null without one. */
+  public final io.modelmux.internal.observe.@Nullable SpendBook spend;
   /** Recent latencies, for choosing the fastest model. */
   public final LatencyWindow latency = new LatencyWindow();
   /** Leases, residency and memory: the scheduler's. */
@@ -57,6 +62,10 @@ public final class RegisteredModel {
     this.adapter = adapter;
     this.sequence = sequence;
     this.residency = new Residency(spec.pinned());
+    this.prices = spec.prices().orElse(null);
+    this.spend = spec.spendLimit()
+        .map(l -> new io.modelmux.internal.observe.SpendBook(l, "model '" + spec.ref() + "'", spec.ref().id()))
+        .orElse(null);
     this.guard = new ModelGuard(spec, clock, replicaBreakers(adapter).isEmpty());
   }
 

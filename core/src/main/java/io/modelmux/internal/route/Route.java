@@ -54,7 +54,7 @@ abstract class Route implements Planner {
   Route(RouteConfig config) {
     this.config = config;
     this.name = config.name();
-    this.meters = new RouteMeters(config.name());
+    this.meters = new RouteMeters(config.name(), config.spendLimit().orElse(null));
     this.shadowing = config.shadow().map(s -> new Shadowing(config.name(), s)).orElse(null);
   }
 

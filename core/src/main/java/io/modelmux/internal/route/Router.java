@@ -279,13 +279,6 @@ public final class Router {
     }
   }
 
-  /** Returns whether some auto route prefers price (then models' prices are in use). */
-  public boolean usesPrices() {
-    synchronized (lock) {
-      return routes.values().stream().anyMatch(r -> r.config.prefer().orElse(null) == RouteConfig.Preference.PRICE);
-    }
-  }
-
   // ---- the snapshot ----------------------------------------------------------------------------
 
   private void rebuild(ModelRegistry.Snapshot models) {

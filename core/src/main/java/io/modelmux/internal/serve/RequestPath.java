@@ -3,6 +3,7 @@ package io.modelmux.internal.serve;
 import io.github.resilience4j.retry.Retry;
 import io.modelmux.Attempt;
 import io.modelmux.BackendException;
+import io.modelmux.Cost;
 import io.modelmux.CircuitOpenException;
 import io.modelmux.ContentFilteredException;
 import io.modelmux.ContextLengthExceededException;
@@ -15,15 +16,19 @@ import io.modelmux.ModelMuxException;
 import io.modelmux.OverloadedException;
 import io.modelmux.RequestInfo;
 import io.modelmux.Routing;
+import io.modelmux.SpendLimitExceededException;
 import io.modelmux.ShadowResult;
 import io.modelmux.UnknownModelException;
+import io.modelmux.Usage;
 import io.modelmux.internal.cache.CacheKey;
 import io.modelmux.internal.cache.ResponseCache;
 import io.modelmux.internal.guard.ErrorClass;
 import io.modelmux.internal.guard.ModelGuard;
 import io.modelmux.internal.memory.Lease;
 import io.modelmux.internal.memory.MemoryScheduler;
+import io.modelmux.internal.observe.CostBook;
 import io.modelmux.internal.observe.RequestEvents;
+import io.modelmux.internal.observe.SpendBook;
 import io.modelmux.internal.observe.RouteMeters;
 import io.modelmux.internal.registry.RegisteredModel;
 import io.modelmux.internal.route.Plan;
@@ -35,6 +40,8 @@ import io.modelmux.spi.Breaker;
 import io.modelmux.spi.Capability;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.MessageText;
+import io.modelmux.spi.Prices;
+import io.modelmux.spi.PromptText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +94,7 @@ public final class RequestPath {
   private final CountDownLatch closing;
   private final RequestEvents requestEvents;
   private final @Nullable ResponseCache cache;
+  private final CostBook costs;
 
   /**
    * @param router plans each request
@@ -99,10 +107,11 @@ public final class RequestPath {
    * @param closing counted down by {@code close()}: ends the waits between attempts
    * @param requestEvents where each request's start, attempts and end go
    * @param cache the response cache, or null for none
+   * @param costs the manager's cost totals
    */
   public RequestPath(
       Router router, MemoryScheduler scheduler, Clock clock, BooleanSupplier closed, Executor shadows, RouteEvents events,
-      CountDownLatch closing, RequestEvents requestEvents, @Nullable ResponseCache cache) {
+      CountDownLatch closing, RequestEvents requestEvents, @Nullable ResponseCache cache, CostBook costs) {
     this.router = router;
     this.scheduler = scheduler;
     this.clock = clock;
@@ -112,6 +121,7 @@ public final class RequestPath {
     this.closing = closing;
     this.requestEvents = requestEvents;
     this.cache = cache;
+    this.costs = costs;
   }
 
   /**
@@ -209,6 +219,13 @@ public final class RequestPath {
       if (route != null) {
         route.served(System.nanoTime() - start);
       }
+      Cost cost = response.cost().orElse(null);
+      if (cost != null) {
+        costs.record(response, request, shadow != null);
+        if (route != null) {
+          route.cost(CostBook.nanos(cost.amount()));
+        }
+      }
       return response;
     } catch (RuntimeException e) {
       if (route != null) {
@@ -247,34 +264,60 @@ public final class RequestPath {
       ModelMuxException failure;
       Attempt.Outcome skipped;
       ModelGuard guard = model.guard;
-      if (!guard.tryEnter()) { // guard: the circuit
-        failure = guard.circuitOpen();
-        skipped = Attempt.Outcome.CIRCUIT_OPEN;
-      } else if ((failure = takeSlot(guard, request, trial)) != null) { // guard: the concurrency limit
-        skipped = Attempt.Outcome.OVERLOADED;
-      } else {
-        skipped = null;
+      GenerateRequest sent = request;
+      Reservation reserved = null;
+      failure = null;
+      SpendBook routeSpend = counting == Counting.REQUEST && plan.route() != null ? plan.route().spend() : null;
+      if ((model.spend != null || routeSpend != null) && model.prices != null) { // spend limits: reserve the worst case
+        if (request.options().maxTokens().isEmpty()) {
+          sent = request.toBuilder().maxTokens(RESERVED_TOKENS).build(); // so that the worst case bounds the answer
+        }
         try {
-          GenerateResponse response = attempt(plan, model, request, session, counting, start, attemptStart);
-          if (response != null) {
-            if (trial != null) {
-              return trial.succeeded(response, model, attemptStart);
-            }
-            if (info != null) {
-              requestEvents.attempt(info, new Attempt(model.ref, Attempt.Outcome.SUCCEEDED, null, since(attemptStart)));
-            }
-            return response;
-          }
-          // the model began draining after it was planned (it left the registry): plan again
-          model = candidate == 0 ? (plan = plan(request, shadow)).target() : plan.fallback(candidate - 1, request);
-          if (model == null) {
-            throw trial == null ? gone(plan, candidate) : trial.end(gone(plan, candidate));
-          }
-          continue;
-        } catch (ModelMuxException e) {
+          reserved = Reservation.take(model.spend, routeSpend, worstCase(model, sent), clock.instant());
+        } catch (SpendLimitExceededException e) {
           failure = e;
-        } finally {
-          guard.releaseSlot();
+        }
+      }
+      try {
+        if (failure != null) {
+          skipped = Attempt.Outcome.OVER_BUDGET;
+        } else if (!guard.tryEnter()) { // guard: the circuit
+          failure = guard.circuitOpen();
+          skipped = Attempt.Outcome.CIRCUIT_OPEN;
+        } else if ((failure = takeSlot(guard, request, trial)) != null) { // guard: the concurrency limit
+          skipped = Attempt.Outcome.OVERLOADED;
+        } else {
+          skipped = null;
+          try {
+            GenerateResponse response = attempt(plan, model, sent, session, counting, start, attemptStart);
+            if (response != null) {
+              if (reserved != null) {
+                reserved.settle(response.cost().map(c -> CostBook.nanos(c.amount())).orElse(0L));
+                reserved = null;
+              }
+              if (trial != null) {
+                return trial.succeeded(response, model, attemptStart);
+              }
+              if (info != null) {
+                requestEvents.attempt(info, new Attempt(model.ref, Attempt.Outcome.SUCCEEDED, null, since(attemptStart)));
+              }
+              return response;
+            }
+            // the model began draining after it was planned (it left the registry): plan again
+            model = candidate == 0 ? (plan = plan(request, shadow)).target() : plan.fallback(candidate - 1, request);
+            if (model == null) {
+              throw trial == null ? gone(plan, candidate) : trial.end(gone(plan, candidate));
+            }
+            continue;
+          } catch (ModelMuxException e) {
+            failure = e;
+          } finally {
+            guard.releaseSlot();
+          }
+        }
+      } finally {
+        if (reserved != null) {
+          reserved.settle(0); // no answer: nothing known to be spent
         }
       }
       if (trial == null) {
@@ -355,7 +398,7 @@ public final class RequestPath {
     GenerateResponse kept = cache.get(key);
     if (kept != null) {
       target.meters.cache(true);
-      return replay(kept, session, start, plan.routing());
+      return replay(kept, session, start, plan.routing(), costs);
     }
     CompletableFuture<@Nullable GenerateResponse> mine = new CompletableFuture<>();
     CompletableFuture<@Nullable GenerateResponse> leader = cache.lead(key, mine);
@@ -364,10 +407,10 @@ public final class RequestPath {
       if (made != null) {
         cache.coalesced();
         target.meters.cache(true);
-        return replay(made, session, start, plan.routing());
+        return replay(made, session, start, plan.routing(), costs);
       }
       if (session != null && session.isCancelled()) {
-        return cancelled(target, session, start, plan.routing());
+        return cancelled(target, request, session, start, plan.routing());
       }
       target.meters.cache(false);
       return serve(request, session, null, start, info, plan, Counting.REQUEST); // the leader failed: on its own
@@ -431,7 +474,9 @@ public final class RequestPath {
    * cache, with this request's latency and routing and no attempt.
    */
   private static GenerateResponse replay(
-      GenerateResponse kept, @Nullable StreamSession session, long start, Routing routing) {
+      GenerateResponse kept, @Nullable StreamSession session, long start, Routing routing, CostBook costs) {
+    Cost made = kept.cost().orElse(null);
+    Cost none = made == null ? null : new Cost(0, made.inputTokens(), made.outputTokens(), made.estimated());
     if (session != null) {
       String text = kept.text();
       int from = 0;
@@ -442,9 +487,12 @@ public final class RequestPath {
       }
       if (session.isCancelled()) {
         return GenerateResponse.builder(kept.model()).routing(routing).text(session.text())
-            .finishReason(FinishReason.CANCELLED).cached(true)
+            .finishReason(FinishReason.CANCELLED).cached(true).cost(none)
             .latency(Duration.ofNanos(System.nanoTime() - start)).timeToFirstToken(session.timeToFirstToken()).build();
       }
+    }
+    if (made != null) {
+      costs.saved(made);
     }
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     return GenerateResponse.builder(kept.model())
@@ -454,6 +502,7 @@ public final class RequestPath {
         .usage(kept.usage().orElse(null))
         .backendModel(kept.backendModel().orElse(null))
         .cached(true)
+        .cost(none)
         .latency(latency)
         .timeToFirstToken(session != null && session.timeToFirstToken() != null ? session.timeToFirstToken() : latency)
         .build();
@@ -524,12 +573,16 @@ public final class RequestPath {
         if (counting == Counting.REQUEST) {
           model.meters.served(nanos, response);
         }
+        Cost cost = response.cost().orElse(null);
+        if (cost != null) {
+          model.meters.cost(CostBook.nanos(cost.amount()), counting == Counting.SHADOW);
+        }
         return response;
       } catch (RuntimeException e) {
         ModelMuxException failure = failure(model, request, session, e);
         if (failure == null) {
           guard.abandoned();
-          return cancelled(model, session, start, plan.routing()); // the cancel closed what the adapter read
+          return cancelled(model, request, session, start, plan.routing()); // the cancel closed what the adapter read
         }
         long nanos = System.nanoTime() - attemptStart;
         guard.failed(nanos, failure);
@@ -932,15 +985,15 @@ public final class RequestPath {
   private GenerateResponse record(
       RegisteredModel model, GenerateRequest request, Completion c, long start, @Nullable StreamSession session, Routing routing) {
     if (session == null) {
-      return response(model, c, start, c.timeToFirstToken().orElse(null), routing);
+      return response(model, request, c, start, c.timeToFirstToken().orElse(null), routing);
     }
     if (session.deadlineExceeded()) {
       throw deadline(model, request.deadline().orElse(null));
     }
     if (session.isCancelled()) {
-      return cancelled(model, session, start, routing);
+      return cancelled(model, request, session, start, routing);
     }
-    return response(model, c, start, session.timeToFirstToken(), routing);
+    return response(model, request, c, start, session.timeToFirstToken(), routing);
   }
 
   /** Returns what the caller is told of {@code e}, or null when the stream was cancelled. */
@@ -965,12 +1018,14 @@ public final class RequestPath {
   }
 
   private static GenerateResponse response(
-      RegisteredModel model, Completion c, long start, @Nullable Duration ttft, Routing routing) {
+      RegisteredModel model, GenerateRequest request, Completion c, long start, @Nullable Duration ttft, Routing routing) {
+    Usage usage = c.usage().orElse(null);
     return GenerateResponse.builder(model.ref)
         .routing(routing)
         .text(c.text())
         .finishReason(c.finishReason())
-        .usage(c.usage().orElse(null))
+        .usage(usage)
+        .cost(model.prices == null ? null : cost(model, request, usage, c.text()))
         .backendModel(c.backendModel().orElse(null))
         .latency(Duration.ofNanos(System.nanoTime() - start))
         .timeToFirstToken(ttft)
@@ -978,14 +1033,111 @@ public final class RequestPath {
   }
 
   private static GenerateResponse cancelled(
-      RegisteredModel model, @Nullable StreamSession session, long start, Routing routing) {
+      RegisteredModel model, GenerateRequest request, @Nullable StreamSession session, long start, Routing routing) {
+    String text = session == null ? "" : session.text();
     return GenerateResponse.builder(model.ref)
         .routing(routing)
-        .text(session == null ? "" : session.text())
+        .text(text)
         .finishReason(FinishReason.CANCELLED)
+        .cost(model.prices == null ? null : cost(model, request, null, text))
         .latency(Duration.ofNanos(System.nanoTime() - start))
         .timeToFirstToken(session == null ? null : session.timeToFirstToken())
         .build();
+  }
+
+  // ---- cost and spend ------------------------------------------------------------------------
+
+  /** The answer a request without {@code max_tokens} is held to when a spend limit applies to its model. */
+  static final int RESERVED_TOKENS = 4096;
+
+  /**
+   * Returns what an answer cost at {@code model}'s prices: from the usage the backend reported,
+   * else from tokens counted here (the model's tokenizer, else four characters a token), marked
+   * estimated.
+   */
+  private static Cost cost(RegisteredModel model, GenerateRequest request, @Nullable Usage usage, String text) {
+    Prices p = java.util.Objects.requireNonNull(model.prices);
+    if (usage != null) {
+      return new Cost(p.cost(usage.promptTokens(), usage.completionTokens()), usage.promptTokens(), usage.completionTokens(), false);
+    }
+    long in = counted(model.adapter.promptTokens(request), PromptText.of(request));
+    long out = text.isEmpty() ? 0 : counted(safeCount(model, text), text);
+    return new Cost(p.cost(in, out), in, out, true);
+  }
+
+  private static java.util.OptionalInt safeCount(RegisteredModel model, String text) {
+    try {
+      return model.adapter.countTokens(text);
+    } catch (RuntimeException e) {
+      return java.util.OptionalInt.empty();
+    }
+  }
+
+  private static long counted(java.util.OptionalInt tokens, String text) {
+    return tokens.isPresent() ? tokens.getAsInt() : (text.length() + 3) / 4;
+  }
+
+  /**
+   * Returns the most {@code request} can cost on {@code model}, in billionths: its prompt (the
+   * model's count, else its UTF-8 bytes and 8 tokens a message, more than any tokenizer makes) at
+   * the input price and its {@code max_tokens} at the output price.
+   */
+  private static long worstCase(RegisteredModel model, GenerateRequest request) {
+    Prices p = java.util.Objects.requireNonNull(model.prices);
+    java.util.OptionalInt counted;
+    try {
+      counted = model.adapter.promptTokens(request);
+    } catch (RuntimeException e) {
+      counted = java.util.OptionalInt.empty();
+    }
+    long in = counted.isPresent()
+        ? counted.getAsInt()
+        : PromptText.of(request).getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 8L * Math.max(1, request.messages().size());
+    long out = request.options().maxTokens().orElse(RESERVED_TOKENS);
+    return (long) Math.ceil(p.cost(in, out) * SpendBook.NANOS);
+  }
+
+  /** A request's reservation in its model's and its route's spend books, settled once. */
+  private static final class Reservation {
+    private final @Nullable SpendBook model;
+    private final SpendBook.@Nullable Window modelWindow;
+    private final @Nullable SpendBook route;
+    private final SpendBook.@Nullable Window routeWindow;
+    private final long nanos;
+
+    private Reservation(
+        @Nullable SpendBook model, SpendBook.@Nullable Window modelWindow, @Nullable SpendBook route,
+        SpendBook.@Nullable Window routeWindow, long nanos) {
+      this.model = model;
+      this.modelWindow = modelWindow;
+      this.route = route;
+      this.routeWindow = routeWindow;
+      this.nanos = nanos;
+    }
+
+    /** Reserves {@code nanos} in both books (either may be null), or in neither. */
+    static Reservation take(@Nullable SpendBook model, @Nullable SpendBook route, long nanos, Instant now) {
+      SpendBook.Window m = model == null ? null : model.reserve(nanos, now);
+      SpendBook.Window r;
+      try {
+        r = route == null ? null : route.reserve(nanos, now);
+      } catch (SpendLimitExceededException e) {
+        if (m != null) {
+          model.settle(m, nanos, 0);
+        }
+        throw e;
+      }
+      return new Reservation(model, m, route, r, nanos);
+    }
+
+    void settle(long actual) {
+      if (model != null && modelWindow != null) {
+        model.settle(modelWindow, nanos, actual);
+      }
+      if (route != null && routeWindow != null) {
+        route.settle(routeWindow, nanos, actual);
+      }
+    }
   }
 
   private void checkDeadline(RegisteredModel model, GenerateRequest request) {
