@@ -30,6 +30,7 @@ public final class ModelMuxConfig {
   private final List<RouteConfig> routes;
   private final @Nullable CacheConfig cache;
   private final @Nullable String costReference;
+  private final @Nullable BenchmarkConfig benchmark;
 
   /**
    * Creates a configuration from its parts; {@link #load} and {@link #parse} are the usual way.
@@ -48,13 +49,14 @@ public final class ModelMuxConfig {
       Map<String, String> aliases,
       List<RouteConfig> routes,
       @Nullable CacheConfig cache) {
-    this(defaultModel, memory, models, aliases, routes, cache, null);
+    this(defaultModel, memory, models, aliases, routes, cache, null, null);
   }
 
   /**
    * Creates a configuration from its parts, with the cost section's reference model.
    *
    * @param costReference the model whose prices savings are counted against, or null
+   * @param benchmark the benchmark section, or null
    */
   public ModelMuxConfig(
       @Nullable String defaultModel,
@@ -63,7 +65,8 @@ public final class ModelMuxConfig {
       Map<String, String> aliases,
       List<RouteConfig> routes,
       @Nullable CacheConfig cache,
-      @Nullable String costReference) {
+      @Nullable String costReference,
+      @Nullable BenchmarkConfig benchmark) {
     this.defaultModel = defaultModel;
     this.memory = Objects.requireNonNull(memory, "memory");
     this.models = List.copyOf(Objects.requireNonNull(models, "models"));
@@ -71,6 +74,7 @@ public final class ModelMuxConfig {
     this.routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
     this.cache = cache;
     this.costReference = costReference;
+    this.benchmark = benchmark;
   }
 
   /**
@@ -155,6 +159,11 @@ public final class ModelMuxConfig {
    */
   public Optional<String> costReference() {
     return Optional.ofNullable(costReference);
+  }
+
+  /** Returns the benchmark section, if present. */
+  public Optional<BenchmarkConfig> benchmark() {
+    return Optional.ofNullable(benchmark);
   }
 
   /** Returns the cache section, if present. */

@@ -256,6 +256,30 @@ public interface MultiModelManager extends AutoCloseable {
   ManagerMetrics metrics();
 
   /**
+   * Runs a comparative benchmark round now, off the callers' path: every healthy model answers
+   * {@code prompts} (greedy, one model and one prompt at a time, with the {@code benchmark:}
+   * section's token limit and file, else {@value BenchmarkConfig#DEFAULT_MAX_TOKENS} tokens and
+   * no file); models whose circuit is open and local models that are not loaded are skipped.
+   * Never throws.
+   *
+   * @param prompts the prompts; at least one
+   * @return the round, when it is done
+   */
+  CompletableFuture<BenchmarkRound> benchmark(List<String> prompts);
+
+  /**
+   * Runs a comparative benchmark round with {@code options} (its {@code every} is ignored),
+   * off the callers' path. Never throws.
+   *
+   * @param options the prompts, token limit, file and whether to load evicted models
+   * @return the round, when it is done
+   */
+  CompletableFuture<BenchmarkRound> benchmark(BenchmarkConfig options);
+
+  /** Returns the last benchmark round that finished, on demand or periodic. */
+  Optional<BenchmarkRound> lastBenchmark();
+
+  /**
    * Returns a status snapshot of the model {@code model} names now.
    *
    * @param model an id, {@code id@version} or alias; not null
@@ -299,6 +323,7 @@ public interface MultiModelManager extends AutoCloseable {
     private final List<RequestListener> requestListeners = new ArrayList<>();
     private @Nullable CacheConfig cache;
     private @Nullable String costReference;
+    private @Nullable BenchmarkConfig benchmark;
     private io.modelmux.spi.@Nullable TaskClassifier classifier;
 
     private Builder() {}
@@ -354,6 +379,18 @@ public interface MultiModelManager extends AutoCloseable {
         throw new IllegalArgumentException("the cost reference must name a model");
       }
       this.costReference = model;
+      return this;
+    }
+
+    /**
+     * Sets the benchmark section, overriding the configuration's: periodic rounds every {@code
+     * every} caller requests (0: on demand only), their prompts, file and options.
+     *
+     * @param benchmark the section; not null
+     * @return this builder
+     */
+    public Builder benchmark(BenchmarkConfig benchmark) {
+      this.benchmark = Objects.requireNonNull(benchmark, "benchmark");
       return this;
     }
 
@@ -641,7 +678,8 @@ public interface MultiModelManager extends AutoCloseable {
               List.copyOf(allRoutes.values()), List.copyOf(routeListeners), classifier,
               cache != null ? cache : cfg == null ? null : cfg.cache().orElse(null), closeTimeout,
               List.copyOf(requestListeners),
-              costReference != null ? costReference : cfg == null ? null : cfg.costReference().orElse(null)));
+              costReference != null ? costReference : cfg == null ? null : cfg.costReference().orElse(null),
+              benchmark != null ? benchmark : cfg == null ? null : cfg.benchmark().orElse(null)));
     }
   }
 }

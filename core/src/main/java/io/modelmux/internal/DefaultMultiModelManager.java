@@ -1,5 +1,7 @@
 package io.modelmux.internal;
 
+import io.modelmux.BenchmarkConfig;
+import io.modelmux.BenchmarkRound;
 import io.modelmux.ConfigException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
@@ -98,6 +100,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   private final RequestEvents requestEvents;
   private final @Nullable ResponseCache cache;
   private final CostBook costs;
+  private final Benchmarker benchmarks;
   private final List<ModelObserver> modelObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final int number = MANAGERS.incrementAndGet();
 
@@ -131,6 +134,10 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     this.costs = new CostBook(settings.costReference(), referencePrices(settings));
     this.path = new RequestPath(
         router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents, cache, costs);
+    this.benchmarks = new Benchmarker(registry::snapshot, path, clock, settings.benchmark(), "modelmux-" + number + "-benchmark");
+    if (settings.benchmark() != null && settings.benchmark().every() > 0) {
+      path.onRequestEnded(benchmarks::requestEnded);
+    }
   }
 
   /** Returns the prices of the cost reference model, checked: it must be one of the models, with a price. */
@@ -476,6 +483,38 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         models, routes, requestEvents.dropped(), cache == null ? null : cache.stats(), costs.report(byModel, byRoute));
   }
 
+  @Override
+  public CompletableFuture<BenchmarkRound> benchmark(List<String> prompts) {
+    if (prompts == null) {
+      return CompletableFuture.failedFuture(new NullPointerException("prompts"));
+    }
+    BenchmarkConfig options;
+    try {
+      BenchmarkConfig configured = benchmarks.config();
+      options = configured != null ? configured.withPrompts(prompts) : BenchmarkConfig.of(prompts);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return benchmark(options);
+  }
+
+  @Override
+  public CompletableFuture<BenchmarkRound> benchmark(BenchmarkConfig options) {
+    if (options == null) {
+      return CompletableFuture.failedFuture(new NullPointerException("options"));
+    }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(RequestPath.closedError());
+    }
+    return benchmarks.submit(options);
+  }
+
+  @Override
+  public Optional<BenchmarkRound> lastBenchmark() {
+    checkOpen();
+    return Optional.ofNullable(benchmarks.last());
+  }
+
   /** Returns this manager's number in the JVM, which its threads' names carry ({@code modelmux-N-...}). */
   public int number() {
     return number;
@@ -672,6 +711,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     }
     closing.countDown();
     long until = System.nanoTime() + closeTimeout.toNanos();
+    benchmarks.close(until); // a round's calls would hold models open
     for (RegisteredModel m : registry.snapshot().models) {
       m.guard.close(); // requests queued for a slot fail as closed
     }

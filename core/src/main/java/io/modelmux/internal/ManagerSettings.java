@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  * @param closeTimeout how long close() waits for requests in flight
  * @param requestListeners listeners for each request's start, attempts and end
  * @param costReference the model whose prices savings are counted against, or null
+ * @param benchmark the benchmark section, or null
  */
 public record ManagerSettings(
     ModelFactories factories,
@@ -48,4 +49,5 @@ public record ManagerSettings(
     io.modelmux.@Nullable CacheConfig cache,
     java.time.Duration closeTimeout,
     List<io.modelmux.RequestListener> requestListeners,
-    @Nullable String costReference) {}
+    @Nullable String costReference,
+    io.modelmux.@Nullable BenchmarkConfig benchmark) {}

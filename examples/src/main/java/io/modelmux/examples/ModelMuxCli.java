@@ -1,5 +1,8 @@
 package io.modelmux.examples;
 
+import io.modelmux.BenchmarkConfig;
+import io.modelmux.BenchmarkResult;
+import io.modelmux.BenchmarkRound;
 import io.modelmux.ConfigException;
 import io.modelmux.GenerateRequest;
 import io.modelmux.GenerateResponse;
@@ -12,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,10 +23,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar modelmux.jar}: with no arguments, the {@link Quickstart}; with
- * {@code run ...}, one request through a {@link MultiModelManager} built from a models.yaml.
+ * {@code run ...}, one request through a {@link MultiModelManager} built from a models.yaml; with
+ * {@code bench ...}, a comparative benchmark of every model in a models.yaml.
  *
  * <p>{@code run} prints only the generated text on stdout (as it comes with {@code --stream})
- * and diagnostics on stderr. Exit codes: 0 done; 1 the request failed (one line
+ * and diagnostics on stderr; {@code bench} prints the comparison as a table on stdout. Exit
+ * codes: 0 done; 1 the request failed, or no model could be benchmarked (one line
  * {@code error: <exception type>: <message>} on stderr); 2 a usage or configuration error.
  */
 @Command(
@@ -30,7 +36,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "ModelMux 0.1.0",
     description = "Many models behind one API. With no command, runs the quickstart.",
-    subcommands = {ModelMuxCli.Run.class})
+    subcommands = {ModelMuxCli.Run.class, ModelMuxCli.Bench.class})
 public final class ModelMuxCli implements Callable<Integer> {
   /** A request failed. */
   static final int REQUEST_FAILED = 1;
@@ -182,6 +188,104 @@ public final class ModelMuxCli implements Callable<Integer> {
             response.latency().toMillis());
         return 0;
       }
+    }
+  }
+
+  /** {@code bench}: every model on the same prompts, compared. */
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description = "Give every model the same prompts, one model at a time, and compare them: a table on stdout,"
+          + " a round of JSON Lines appended to a file.")
+  static final class Bench implements Callable<Integer> {
+    /** The file rounds go to when neither --out nor the configuration's benchmark.out names one. */
+    static final String DEFAULT_OUT = "modelmux-bench.jsonl";
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the models.yaml to build the manager from")
+    Path config;
+
+    @Option(names = "--prompts", paramLabel = "FILE",
+        description = "prompts, one a line (default: the configuration's benchmark prompts, else built-in ones)")
+    Path prompts;
+
+    @Option(names = "--out", paramLabel = "FILE.jsonl",
+        description = "append the round here as JSON Lines (default: benchmark.out, else " + DEFAULT_OUT + ")")
+    Path out;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "the most tokens of each answer (default 32)")
+    Integer maxTokens;
+
+    @Option(names = "--skip-unloaded", description = "skip local models that are not loaded, rather than load each in turn")
+    boolean skipUnloaded;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter stdout = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      if (!Files.isRegularFile(config)) {
+        err.println(errorLine("ConfigException", config + " does not exist or is not a file"));
+        return USAGE;
+      }
+      List<String> given = null;
+      if (prompts != null) {
+        try {
+          given = Files.readAllLines(prompts).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (java.io.IOException | RuntimeException e) {
+          err.println(errorLine("invalid option", "--prompts " + prompts + " cannot be read: " + e.getMessage()));
+          return USAGE;
+        }
+        if (given.isEmpty()) {
+          err.println(errorLine("invalid option", "--prompts " + prompts + " has no prompt; give one prompt a line"));
+          return USAGE;
+        }
+      }
+      if (maxTokens != null && maxTokens < 1) {
+        err.println(errorLine("invalid option", "--max-tokens must be at least 1"));
+        return USAGE;
+      }
+      io.modelmux.ModelMuxConfig cfg = io.modelmux.ModelMuxConfig.load(config);
+      BenchmarkConfig section = cfg.benchmark().orElse(BenchmarkConfig.of(BenchmarkConfig.DEFAULT_PROMPTS));
+      Path file = out != null ? out : section.outFile().orElse(Path.of(DEFAULT_OUT));
+      BenchmarkConfig options = new BenchmarkConfig(
+          0, given != null ? given : section.prompts(), file, maxTokens != null ? maxTokens : section.maxTokens(), !skipUnloaded);
+      BenchmarkRound round;
+      try (MultiModelManager models = MultiModelManager.builder().config(cfg).build()) {
+        try {
+          round = models.benchmark(options).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
+        }
+      }
+      printTable(round, stdout);
+      stdout.flush();
+      err.println("[round " + round.round() + " of " + round.prompts() + " prompt(s) appended to " + file + "]");
+      if (round.results().isEmpty()) {
+        err.println(errorLine("BenchmarkException", "no model could be benchmarked: " + round.skipped()));
+        return REQUEST_FAILED;
+      }
+      return 0;
+    }
+
+    /** Prints the round as a table: a row a model, then the skipped ones and the verdict. */
+    static void printTable(BenchmarkRound round, PrintWriter out) {
+      String row = "%-24s %-8s %7s %6s %9s %9s %9s %9s %8s %10s%n";
+      out.printf(row, "model", "type", "prompts", "errors", "avg ms", "p50 ms", "p99 ms", "ttft ms", "tok/s", "cost");
+      for (BenchmarkResult r : round.results()) {
+        out.printf(row, MessageText.escape(r.model().toString()), MessageText.escape(r.type()), r.prompts(), r.errors(),
+            ms(r.average()), ms(r.p50()), ms(r.p99()), r.ttft().map(Bench::ms).orElse("-"),
+            String.format(java.util.Locale.ROOT, "%.1f", r.tokensPerSecond()),
+            r.costOfAnswers().map(c -> String.format(java.util.Locale.ROOT, "%.6f", c)).orElse("-"));
+      }
+      round.skipped().forEach((model, why) -> out.println("skipped " + model + ": " + why));
+      out.println("fastest: " + (round.fastest() == null ? "-" : round.fastest()));
+      out.println("cheapest: " + (round.cheapest() == null ? "-" : round.cheapest()));
+      out.println("recommendation: " + round.recommendation());
+    }
+
+    private static String ms(Duration d) {
+      return String.format(java.util.Locale.ROOT, "%.1f", d.toNanos() / 1e6);
     }
   }
 }

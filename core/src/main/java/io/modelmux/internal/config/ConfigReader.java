@@ -1,5 +1,6 @@
 package io.modelmux.internal.config;
 
+import io.modelmux.BenchmarkConfig;
 import io.modelmux.BreakerPolicy;
 import io.modelmux.CacheConfig;
 import io.modelmux.ConfigException;
@@ -18,7 +19,10 @@ import io.modelmux.internal.route.RouteGraph;
 import io.modelmux.spi.MessageText;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.spi.Prices;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConfigReader {
   private static final List<String> TOP_KEYS =
-      List.of("default_model", "memory", "models", "aliases", "routes", "cache", "cost");
+      List.of("default_model", "memory", "models", "aliases", "routes", "cache", "cost", "benchmark");
   private static final List<String> MEMORY_KEYS =
       List.of("budget", "headroom", "keep_alive", "max_loaded_models", "eviction", "pools");
   private static final List<String> PRICE_KEYS = List.of("input", "output");
@@ -64,6 +68,8 @@ public final class ConfigReader {
   private static final List<String> CACHE_KEYS = List.of("max_entries", "max_bytes", "ttl");
   private static final List<String> SPEND_KEYS = List.of("amount", "period");
   private static final List<String> COST_KEYS = List.of("reference");
+  private static final List<String> BENCHMARK_KEYS =
+      List.of("every", "prompts", "prompts_file", "out", "max_tokens", "load_evicted");
   private static final List<String> EVICTION_POLICIES = List.of("lru", "gdsf");
   private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final String SIZE_OR_PERCENT =
@@ -127,13 +133,14 @@ public final class ConfigReader {
         top.containsKey("routes") ? routes(top.get("routes").value()) : List.of();
     CacheConfig cache = top.containsKey("cache") ? cache(top.get("cache").value()) : null;
     String costReference = top.containsKey("cost") ? costReference(top.get("cost").value()) : null;
+    BenchmarkConfig benchmark = top.containsKey("benchmark") ? benchmark(top.get("benchmark").value()) : null;
     String defaultModel = null;
     if (top.containsKey("default_model")) {
       ConfigNode node = top.get("default_model").value();
       defaultModel = text(node, "default_model");
       checkModelName(defaultModel, node.location(), "default_model", true, node);
     }
-    return new ModelMuxConfig(defaultModel, memory, specs, aliases, routes, cache, costReference);
+    return new ModelMuxConfig(defaultModel, memory, specs, aliases, routes, cache, costReference, benchmark);
   }
 
   // ---- sections ---------------------------------------------------------------------------
@@ -433,6 +440,71 @@ public final class ConfigReader {
         }
         return SpendLimit.per(amount, d);
     }
+  }
+
+  /** Reads the benchmark section; relative files are resolved against the models.yaml's directory. */
+  private BenchmarkConfig benchmark(ConfigNode node) {
+    Map<String, Entry> fields = map(node, "benchmark", "a map such as {every: 1000, out: benchmark.jsonl}");
+    checkKeys(fields, "benchmark", BENCHMARK_KEYS);
+    int every = fields.containsKey("every") ? (int) whole(fields.get("every").value(), "benchmark.every", 0, Integer.MAX_VALUE) : 0;
+    if (fields.containsKey("prompts") && fields.containsKey("prompts_file")) {
+      throw error(fields.get("prompts_file").keyLocation(), "benchmark.prompts_file",
+          "give prompts or prompts_file, not both");
+    }
+    List<String> prompts = BenchmarkConfig.DEFAULT_PROMPTS;
+    if (fields.containsKey("prompts")) {
+      ConfigNode list = fields.get("prompts").value();
+      List<ConfigNode> items = list(list, "benchmark.prompts", "a list of prompts, such as [\"What is 2 + 2?\"]");
+      prompts = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        String prompt = text(items.get(i), "benchmark.prompts[" + i + "]");
+        if (prompt.isBlank()) {
+          throw error(items.get(i).location(), "benchmark.prompts[" + i + "]", "is blank; give a prompt");
+        }
+        prompts.add(prompt);
+      }
+      if (prompts.isEmpty()) {
+        throw error(list.location(), "benchmark.prompts", "is empty; give at least one prompt, or leave it out for the built-in ones");
+      }
+    }
+    if (fields.containsKey("prompts_file")) {
+      ConfigNode f = fields.get("prompts_file").value();
+      Path file = besideConfig(f, text(f, "benchmark.prompts_file"));
+      try {
+        prompts = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+      } catch (IOException | RuntimeException e) {
+        throw error(f.location(), "benchmark.prompts_file", "cannot be read (" + file + "): " + MessageText.quote(e.toString()));
+      }
+      if (prompts.isEmpty()) {
+        throw error(f.location(), "benchmark.prompts_file", file + " has no prompt; give one prompt a line");
+      }
+    }
+    Path out = null;
+    if (fields.containsKey("out")) {
+      ConfigNode o = fields.get("out").value();
+      out = besideConfig(o, text(o, "benchmark.out"));
+    }
+    int maxTokens = fields.containsKey("max_tokens")
+        ? (int) whole(fields.get("max_tokens").value(), "benchmark.max_tokens", 1, Integer.MAX_VALUE)
+        : BenchmarkConfig.DEFAULT_MAX_TOKENS;
+    boolean loadEvicted = fields.containsKey("load_evicted") && bool(fields.get("load_evicted").value(), "benchmark.load_evicted");
+    return new BenchmarkConfig(every, prompts, out, maxTokens, loadEvicted);
+  }
+
+  /** Resolves {@code name} against the directory of the file {@code node} was read from (else the working directory). */
+  private Path besideConfig(ConfigNode node, String name) {
+    Path p;
+    try {
+      p = Path.of(name);
+    } catch (RuntimeException e) {
+      throw error(node.location(), "benchmark", "is not a file name: " + node.describe());
+    }
+    if (p.isAbsolute()) {
+      return p;
+    }
+    Path source = Path.of(node.location().source()).toAbsolutePath();
+    Path dir = Files.isRegularFile(source) ? source.getParent() : null;
+    return dir == null ? p : dir.resolve(p);
   }
 
   /** Reads the cost section: the reference model whose prices savings are counted against. */

@@ -84,6 +84,11 @@ public final class Router {
     return planner.plan(request);
   }
 
+  /** Returns the plan that sends a request to {@code model} itself, with no route. */
+  public Plan direct(RegisteredModel model) {
+    return Plan.direct(model);
+  }
+
   /** Returns the names of the routes. */
   public Set<String> routeNames() {
     return routeNames;

@@ -95,6 +95,7 @@ public final class RequestPath {
   private final RequestEvents requestEvents;
   private final @Nullable ResponseCache cache;
   private final CostBook costs;
+  private volatile Runnable requestEnded = () -> {};
 
   /**
    * @param router plans each request
@@ -122,6 +123,11 @@ public final class RequestPath {
     this.requestEvents = requestEvents;
     this.cache = cache;
     this.costs = costs;
+  }
+
+  /** Sets what runs after each caller's request ends (the periodic benchmark's count). */
+  public void onRequestEnded(Runnable requestEnded) {
+    this.requestEnded = requestEnded;
   }
 
   /**
@@ -167,6 +173,39 @@ public final class RequestPath {
       lease = leaseTarget(plan(request, null).target(), request, Counting.NONE);
     } while (lease == null);
     return lease;
+  }
+
+  /**
+   * Serves a benchmark's request on {@code model} alone: its circuit and slot, its lease, one
+   * call, no retry, no fallback, no cache; counted in none of the model's figures (its latency
+   * still informs automatic selection). Streams into {@code session} when given.
+   *
+   * @throws ModelMuxException on failure, typed (an open circuit, a full queue, the backend's)
+   */
+  public GenerateResponse probe(RegisteredModel model, GenerateRequest request, @Nullable StreamSession session) {
+    checkOpen();
+    long start = System.nanoTime();
+    if (session != null) {
+      session.start(start);
+    }
+    ModelGuard guard = model.guard;
+    if (!guard.tryEnter()) {
+      throw guard.circuitOpen();
+    }
+    OverloadedException overloaded = takeSlot(guard, request, null);
+    if (overloaded != null) {
+      throw overloaded;
+    }
+    try {
+      GenerateResponse r = attempt(router.direct(model), model, request, session, Counting.NONE, start, start);
+      if (r == null) {
+        throw new UnknownModelException(
+            "model '" + model.ref + "' was unregistered during the benchmark", model.ref.id(), List.of(), null);
+      }
+      return r;
+    } finally {
+      guard.releaseSlot();
+    }
   }
 
   /** How a request counts on the model that serves it. */
@@ -232,6 +271,10 @@ public final class RequestPath {
         route.failed();
       }
       throw e;
+    } finally {
+      if (shadow == null) {
+        requestEnded.run();
+      }
     }
   }
 
@@ -574,7 +617,7 @@ public final class RequestPath {
           model.meters.served(nanos, response);
         }
         Cost cost = response.cost().orElse(null);
-        if (cost != null) {
+        if (cost != null && counting != Counting.NONE) {
           model.meters.cost(CostBook.nanos(cost.amount()), counting == Counting.SHADOW);
         }
         return response;
