@@ -14,28 +14,28 @@ import org.jspecify.annotations.Nullable;
 public final class GenerateResponse {
   private final String text;
   private final FinishReason finishReason;
-  private final @Nullable Usage usage;
+  private final Optional<Usage> usage; // held as Optionals, so that reading them allocates nothing
   private final ModelRef model;
   private final @Nullable String backendModel;
   private final Duration latency;
-  private final @Nullable Duration timeToFirstToken;
+  private final Optional<Duration> timeToFirstToken;
   private final boolean cached;
   private final Routing routing;
   private final @Nullable List<Attempt> attempts; // null: one attempt, which succeeded
-  private final @Nullable Cost cost;
+  private final Optional<Cost> cost;
 
   private GenerateResponse(Builder b) {
     this.text = b.text;
     this.finishReason = b.finishReason;
-    this.usage = b.usage;
+    this.usage = Optional.ofNullable(b.usage);
     this.model = b.model;
     this.backendModel = b.backendModel;
     this.latency = b.latency;
-    this.timeToFirstToken = b.timeToFirstToken;
+    this.timeToFirstToken = Optional.ofNullable(b.timeToFirstToken);
     this.cached = b.cached;
     this.routing = b.routing != null ? b.routing : Routing.model(b.model);
     this.attempts = b.attempts;
-    this.cost = b.cost;
+    this.cost = Optional.ofNullable(b.cost);
   }
 
   /**
@@ -53,14 +53,14 @@ public final class GenerateResponse {
     Builder b = new Builder(model);
     b.text = text;
     b.finishReason = finishReason;
-    b.usage = usage;
+    b.usage = usage.orElse(null);
     b.backendModel = backendModel;
     b.latency = latency;
-    b.timeToFirstToken = timeToFirstToken;
+    b.timeToFirstToken = timeToFirstToken.orElse(null);
     b.cached = cached;
     b.routing = routing;
     b.attempts = attempts;
-    b.cost = cost;
+    b.cost = cost.orElse(null);
     return b;
   }
 
@@ -94,7 +94,7 @@ public final class GenerateResponse {
 
   /** Returns the token counts, when the model or backend reported them. */
   public Optional<Usage> usage() {
-    return Optional.ofNullable(usage);
+    return usage;
   }
 
   /** Returns the registered model and version that served the request. */
@@ -117,7 +117,7 @@ public final class GenerateResponse {
 
   /** Returns the time from the call to the first token, when it was measured. */
   public Optional<Duration> timeToFirstToken() {
-    return Optional.ofNullable(timeToFirstToken);
+    return timeToFirstToken;
   }
 
   /**
@@ -125,7 +125,7 @@ public final class GenerateResponse {
    * reported, else from tokens counted here ({@link Cost#estimated()}); nothing from the cache.
    */
   public Optional<Cost> cost() {
-    return Optional.ofNullable(cost);
+    return cost;
   }
 
   /** Returns whether the answer came from the response cache rather than a model. */
@@ -142,11 +142,11 @@ public final class GenerateResponse {
         + finishReason
         + ", chars="
         + text.length()
-        + (usage != null ? ", usage=" + usage : "")
+        + (usage.isPresent() ? ", usage=" + usage.get() : "")
         + ", latency="
         + latency
         + (cached ? ", cached" : "")
-        + (cost != null ? ", cost=" + cost : "")
+        + (cost.isPresent() ? ", cost=" + cost.get() : "")
         + ", routing="
         + routing
         + '}';

@@ -161,6 +161,22 @@ class BenchmarkTest extends ScriptedManagerTest {
   }
 
   @Test
+  void should_keep_a_rounds_spend_within_the_models_limit() throws Exception {
+    answersAfter("m", 1); // 4 output tokens an answer: 4 at one per token
+    manager = builder()
+        .model(model("m").prices(new Prices(0, 1_000_000)).spendLimit(SpendLimit.per(10, Duration.ofDays(1))).build()).build();
+
+    BenchmarkRound round = manager.benchmark(new BenchmarkConfig(0, PROMPTS, null, 8, false)).get(30, TimeUnit.SECONDS);
+
+    BenchmarkResult m = round.result("m@latest").orElseThrow();
+    assertThat(m.answered()).as("8 reserved, 4 spent; then 4 + 8 would pass 10").isEqualTo(1);
+    assertThat(m.errorTypes()).containsEntry("SpendLimitExceededException", 2);
+    assertThat(m.cost()).isEqualTo(4.0);
+    assertThatThrownBy(() -> manager.generate(GenerateRequest.builder().model("m").prompt("x").maxTokens(7).build()))
+        .as("the round's spend counts against the limit").isInstanceOf(SpendLimitExceededException.class);
+  }
+
+  @Test
   void should_count_errors_and_never_call_a_failing_model_the_fastest() throws Exception {
     answersAfter("slow", 30);
     backends.on("flaky", (call, request, sink) -> {

@@ -19,7 +19,9 @@ import java.util.Set;
  * as it would a real adapter. Thread-safe.
  */
 final class NoopAdapter implements ModelAdapter {
-  private static final Completion EMPTY = Completion.of("", FinishReason.STOP);
+  /** An empty answer that reports usage and a time to first token, as a real backend would: the record stage has every figure to write. */
+  private static final Completion EMPTY = Completion.builder().text("").finishReason(FinishReason.STOP)
+      .usage(new io.modelmux.Usage(2, 3)).timeToFirstToken(java.time.Duration.ofNanos(500)).build();
 
   private final ModelInfo info;
   private volatile boolean loaded;

@@ -15,16 +15,16 @@ import org.jspecify.annotations.Nullable;
 public final class Completion {
   private final String text;
   private final FinishReason finishReason;
-  private final @Nullable Usage usage;
+  private final Optional<Usage> usage; // held as Optionals, so that reading them allocates nothing
   private final @Nullable String backendModel;
-  private final @Nullable Duration timeToFirstToken;
+  private final Optional<Duration> timeToFirstToken;
 
   private Completion(Builder b) {
     this.text = b.text;
     this.finishReason = b.finishReason;
-    this.usage = b.usage;
+    this.usage = Optional.ofNullable(b.usage);
     this.backendModel = b.backendModel;
-    this.timeToFirstToken = b.timeToFirstToken;
+    this.timeToFirstToken = Optional.ofNullable(b.timeToFirstToken);
   }
 
   /**
@@ -55,7 +55,7 @@ public final class Completion {
 
   /** Returns the token counts, if known. */
   public Optional<Usage> usage() {
-    return Optional.ofNullable(usage);
+    return usage;
   }
 
   /** Returns the model name the backend reported, if it did. */
@@ -68,7 +68,7 @@ public final class Completion {
    * could (a local model can; a remote one usually cannot).
    */
   public Optional<Duration> timeToFirstToken() {
-    return Optional.ofNullable(timeToFirstToken);
+    return timeToFirstToken;
   }
 
   @Override

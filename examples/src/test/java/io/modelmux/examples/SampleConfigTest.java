@@ -49,7 +49,16 @@ class SampleConfigTest {
     assertThat(remote.circuitBreaker().openFor()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.memory().budget()).contains(Amount.ofBytes(2L << 30));
     assertThat(config.memory().keepAlive()).contains(Duration.ofMinutes(5));
-    assertThat(config.cache()).as("the cache is not live yet: the sample shows only what acts").isEmpty();
+    assertThat(config.cache()).contains(new io.modelmux.CacheConfig(10_000, 64L << 20, Duration.ofMinutes(10)));
+    assertThat(tiny.prices()).contains(new io.modelmux.spi.Prices(0.01, 0.02));
+    assertThat(remote.prices()).contains(new io.modelmux.spi.Prices(0.15, 0.60));
+    assertThat(remote.spendLimit()).contains(io.modelmux.SpendLimit.per(5, Duration.ofDays(1)));
+    assertThat(config.routes().get(0).spendLimit()).contains(io.modelmux.SpendLimit.perMonth(20));
+    assertThat(config.costReference()).contains("llama-8b");
+    io.modelmux.BenchmarkConfig bench = config.benchmark().orElseThrow();
+    assertThat(bench.every()).isEqualTo(1000);
+    assertThat(bench.out()).isEqualTo(SAMPLE.toAbsolutePath().getParent().resolve("benchmark.jsonl"));
+    assertThat(bench.prompts()).isEqualTo(io.modelmux.BenchmarkConfig.DEFAULT_PROMPTS);
   }
 
   @Test

@@ -85,6 +85,13 @@ import org.jspecify.annotations.Nullable;
  * before the caller is told the outcome, so a finished request holds nothing. Thread-safe.
  */
 public final class RequestPath {
+  /**
+   * Whether the record stage writes each model's and route's figures: always, except in the
+   * benchmark that measures what they cost ({@code -Dmodelmux.meters=off}; {@code
+   * ManagerOverheadBenchmark.managerWithoutMeters}).
+   */
+  private static final boolean METERS = !"off".equals(System.getProperty("modelmux.meters"));
+
   private final Router router;
   private final MemoryScheduler scheduler;
   private final Clock clock;
@@ -176,9 +183,10 @@ public final class RequestPath {
   }
 
   /**
-   * Serves a benchmark's request on {@code model} alone: its circuit and slot, its lease, one
-   * call, no retry, no fallback, no cache; counted in none of the model's figures (its latency
-   * still informs automatic selection). Streams into {@code session} when given.
+   * Serves a benchmark's request on {@code model} alone: its spend limit, its circuit and slot,
+   * its lease, one call, no retry, no fallback, no cache; counted in none of the model's figures
+   * (its latency still informs automatic selection; its cost counts against its spend limit).
+   * Streams into {@code session} when given. The request must carry {@code max_tokens}.
    *
    * @throws ModelMuxException on failure, typed (an open circuit, a full queue, the backend's)
    */
@@ -188,23 +196,35 @@ public final class RequestPath {
     if (session != null) {
       session.start(start);
     }
-    ModelGuard guard = model.guard;
-    if (!guard.tryEnter()) {
-      throw guard.circuitOpen();
-    }
-    OverloadedException overloaded = takeSlot(guard, request, null);
-    if (overloaded != null) {
-      throw overloaded;
-    }
+    // its spend counts against the model's limit like any call's (a probe is money spent too)
+    Reservation reserved = model.spend != null && model.prices != null
+        ? Reservation.take(model.spend, null, worstCase(model, request), clock.instant())
+        : null;
+    long spent = 0;
     try {
-      GenerateResponse r = attempt(router.direct(model), model, request, session, Counting.NONE, start, start);
-      if (r == null) {
-        throw new UnknownModelException(
-            "model '" + model.ref + "' was unregistered during the benchmark", model.ref.id(), List.of(), null);
+      ModelGuard guard = model.guard;
+      if (!guard.tryEnter()) {
+        throw guard.circuitOpen();
       }
-      return r;
+      OverloadedException overloaded = takeSlot(guard, request, null);
+      if (overloaded != null) {
+        throw overloaded;
+      }
+      try {
+        GenerateResponse r = attempt(router.direct(model), model, request, session, Counting.NONE, start, start);
+        if (r == null) {
+          throw new UnknownModelException(
+              "model '" + model.ref + "' was unregistered during the benchmark", model.ref.id(), List.of(), null);
+        }
+        spent = r.cost().map(c -> CostBook.nanos(c.amount())).orElse(0L);
+        return r;
+      } finally {
+        guard.releaseSlot();
+      }
     } finally {
-      guard.releaseSlot();
+      if (reserved != null) {
+        reserved.settle(spent);
+      }
     }
   }
 
@@ -249,7 +269,7 @@ public final class RequestPath {
     Counting counting = shadow == null ? Counting.REQUEST : Counting.SHADOW;
     checkOpen();
     Plan plan = plan(request, shadow); // plan
-    RouteMeters route = shadow == null ? plan.route() : null;
+    RouteMeters route = shadow == null && METERS ? plan.route() : null;
     try {
       ResponseCache c = cache;
       GenerateResponse response = c != null && shadow == null && request.isCacheable()
@@ -613,7 +633,7 @@ public final class RequestPath {
         long nanos = System.nanoTime() - attemptStart;
         guard.succeeded(nanos);
         outcome(plan, model, false, nanos);
-        if (counting == Counting.REQUEST) {
+        if (counting == Counting.REQUEST && METERS) {
           model.meters.served(nanos, response);
         }
         Cost cost = response.cost().orElse(null);

@@ -307,7 +307,7 @@ class ConfigReaderTest {
         .hasMessage(
             "models.yaml:3:1: defualt_model: unknown key 'defualt_model'; did you mean"
                 + " 'default_model'? Known keys: default_model, memory, models, aliases, routes,"
-                + " cache, cost");
+                + " cache, cost, benchmark");
     assertThat(e.location()).contains(at(3, 1));
     assertThat(e.path()).contains("defualt_model");
   }
