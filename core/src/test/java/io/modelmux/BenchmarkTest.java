@@ -161,6 +161,18 @@ class BenchmarkTest extends ScriptedManagerTest {
   }
 
   @Test
+  void should_load_a_model_before_measuring_it_so_that_no_prompt_counts_its_load() throws Exception {
+    manager = builder().factory(new io.modelmux.testing.EchoModelFactory())
+        .model(ModelSpec.builder("slow-load", "echo").option("load_delay", "600ms").build()).build();
+
+    BenchmarkRound round = manager.benchmark(PROMPTS).get(30, TimeUnit.SECONDS);
+
+    BenchmarkResult r = round.result("slow-load@latest").orElseThrow();
+    assertThat(r.answered()).isEqualTo(3);
+    assertThat(r.p99()).as("the 600 ms load is not in any prompt's time").isLessThan(Duration.ofMillis(300));
+  }
+
+  @Test
   void should_keep_a_rounds_spend_within_the_models_limit() throws Exception {
     answersAfter("m", 1); // 4 output tokens an answer: 4 at one per token
     manager = builder()

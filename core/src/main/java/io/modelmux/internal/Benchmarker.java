@@ -67,6 +67,7 @@ public final class Benchmarker {
   static final double SLOWER_ALLOWED = 2.0;
 
   private final Supplier<ModelRegistry.Snapshot> models;
+  private final java.util.function.Function<RegisteredModel, CompletableFuture<Void>> loader;
   private final RequestPath path;
   private final Clock clock;
   private final @Nullable BenchmarkConfig config;
@@ -78,15 +79,17 @@ public final class Benchmarker {
 
   /**
    * @param models the registrations now
+   * @param loader loads a model before it is measured, so that no prompt's time includes its load
    * @param path serves the benchmark's requests
    * @param clock stamps rounds
    * @param config the benchmark section, or null (on-demand rounds only)
    * @param threadName the benchmark thread's name
    */
   Benchmarker(
-      Supplier<ModelRegistry.Snapshot> models, RequestPath path, Clock clock, @Nullable BenchmarkConfig config,
-      String threadName) {
+      Supplier<ModelRegistry.Snapshot> models, java.util.function.Function<RegisteredModel, CompletableFuture<Void>> loader,
+      RequestPath path, Clock clock, @Nullable BenchmarkConfig config, String threadName) {
     this.models = models;
+    this.loader = loader;
     this.path = path;
     this.clock = clock;
     this.config = config;
@@ -211,8 +214,15 @@ public final class Benchmarker {
     return null;
   }
 
-  /** Gives {@code m} every prompt, one at a time. */
+  /** Gives {@code m} every prompt, one at a time, after loading it (its load is no prompt's time). */
   private BenchmarkResult measure(RegisteredModel m, BenchmarkConfig options) {
+    try {
+      loader.apply(m).get(); // a failed load shows as each prompt's failure below
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+      log.debug("benchmark: loading {} failed", m.ref, e);
+    }
     boolean streams = m.adapter.info().supports(Capability.STREAMING);
     List<Long> latencies = new ArrayList<>();
     long ttftSum = 0;
@@ -373,9 +383,15 @@ public final class Benchmarker {
             g.writeNumberField(e.getKey(), e.getValue());
           }
           g.writeEndObject();
-          g.writeNumberField("average_ms", r.average().toNanos() / 1e6);
-          g.writeNumberField("p50_ms", r.p50().toNanos() / 1e6);
-          g.writeNumberField("p99_ms", r.p99().toNanos() / 1e6);
+          if (r.answered() > 0) {
+            g.writeNumberField("average_ms", r.average().toNanos() / 1e6);
+            g.writeNumberField("p50_ms", r.p50().toNanos() / 1e6);
+            g.writeNumberField("p99_ms", r.p99().toNanos() / 1e6);
+          } else { // nothing answered: no latency to give
+            g.writeNullField("average_ms");
+            g.writeNullField("p50_ms");
+            g.writeNullField("p99_ms");
+          }
           if (r.timeToFirstToken() != null) {
             g.writeNumberField("ttft_ms", r.timeToFirstToken().toNanos() / 1e6);
           } else {

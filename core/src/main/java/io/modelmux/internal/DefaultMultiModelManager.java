@@ -134,7 +134,8 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     this.costs = new CostBook(settings.costReference(), referencePrices(settings));
     this.path = new RequestPath(
         router, scheduler, clock, closed::get, this.executor, routeEvents, closing, requestEvents, cache, costs);
-    this.benchmarks = new Benchmarker(registry::snapshot, path, clock, settings.benchmark(), "modelmux-" + number + "-benchmark");
+    this.benchmarks = new Benchmarker(
+        registry::snapshot, scheduler::preload, path, clock, settings.benchmark(), "modelmux-" + number + "-benchmark");
     if (settings.benchmark() != null && settings.benchmark().every() > 0) {
       path.onRequestEnded(benchmarks::requestEnded);
     }

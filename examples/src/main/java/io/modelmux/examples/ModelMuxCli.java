@@ -273,10 +273,15 @@ public final class ModelMuxCli implements Callable<Integer> {
       String row = "%-24s %-8s %7s %6s %9s %9s %9s %9s %8s %10s%n";
       out.printf(row, "model", "type", "prompts", "errors", "avg ms", "p50 ms", "p99 ms", "ttft ms", "tok/s", "cost");
       for (BenchmarkResult r : round.results()) {
+        boolean answered = r.answered() > 0; // else no figure to show but the errors
         out.printf(row, MessageText.escape(r.model().toString()), MessageText.escape(r.type()), r.prompts(), r.errors(),
-            ms(r.average()), ms(r.p50()), ms(r.p99()), r.ttft().map(Bench::ms).orElse("-"),
-            String.format(java.util.Locale.ROOT, "%.1f", r.tokensPerSecond()),
-            r.costOfAnswers().map(c -> String.format(java.util.Locale.ROOT, "%.6f", c)).orElse("-"));
+            answered ? ms(r.average()) : "-", answered ? ms(r.p50()) : "-", answered ? ms(r.p99()) : "-",
+            r.ttft().map(Bench::ms).orElse("-"),
+            answered ? String.format(java.util.Locale.ROOT, "%.1f", r.tokensPerSecond()) : "-",
+            answered ? r.costOfAnswers().map(c -> String.format(java.util.Locale.ROOT, "%.6f", c)).orElse("-") : "-");
+        if (!answered) {
+          out.println("  errors: " + r.errorTypes());
+        }
       }
       round.skipped().forEach((model, why) -> out.println("skipped " + model + ": " + why));
       out.println("fastest: " + (round.fastest() == null ? "-" : round.fastest()));
