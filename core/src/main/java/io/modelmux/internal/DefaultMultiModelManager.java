@@ -540,6 +540,11 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     modelObservers.remove(observer);
   }
 
+  /** Returns each route's live figures, for the manager's own observers. */
+  public Map<String, io.modelmux.internal.observe.RouteMeters> routeMeters() {
+    return router.routeMeters();
+  }
+
   /** Returns the memory scheduler, for the manager's own observers. */
   public MemoryScheduler scheduler() {
     return scheduler;

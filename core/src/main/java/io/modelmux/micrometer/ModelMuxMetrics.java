@@ -22,6 +22,7 @@ import io.modelmux.UnknownModelException;
 import io.modelmux.Usage;
 import io.modelmux.internal.DefaultMultiModelManager;
 import io.modelmux.internal.ModelObserver;
+import io.modelmux.internal.observe.RouteMeters;
 import io.modelmux.internal.registry.RegisteredModel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +68,8 @@ import org.jspecify.annotations.Nullable;
  * modelmux.model.loads}, {@code modelmux.model.evictions}, {@code modelmux.model.memory}
  * (bytes), {@code modelmux.cache.requests} ({@code result} = {@code hit} | {@code miss}), {@code
  * modelmux.cost} (in the prices' currency, for a model with a price). Per
- * pool: {@code modelmux.memory.budget} and {@code modelmux.memory.used} (bytes). And {@code
+ * pool: {@code modelmux.memory.budget} and {@code modelmux.memory.used} (bytes). Per route (tag
+ * {@code route}): {@code modelmux.route.requests}, {@code .failures}, {@code .cost}. And {@code
  * modelmux.listener.events.dropped}. A model's meters are removed when it is unregistered; one
  * registered later gets its own.
  *
@@ -123,6 +125,15 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
       shared.add(Gauge.builder("modelmux.memory.used", manager, m -> poolFigure(m, pool, false))
           .tags(tags).baseUnit("bytes").description("Bytes the pool's resident models are charged").register(registry));
     }
+    manager.routeMeters().forEach((name, route) -> {
+      Tags tags = Tags.of("route", name);
+      shared.add(FunctionCounter.builder("modelmux.route.requests", route, RouteMeters::requests)
+          .tags(tags).description("The caller's requests the route planned, answered or failed").register(registry));
+      shared.add(FunctionCounter.builder("modelmux.route.failures", route, RouteMeters::failures)
+          .tags(tags).description("The route's requests that failed").register(registry));
+      shared.add(FunctionCounter.builder("modelmux.route.cost", route, RouteMeters::cost)
+          .tags(tags).description("What the route's requests cost").register(registry));
+    });
     shared.add(FunctionCounter.builder("modelmux.listener.events.dropped", manager, m -> m.requestEvents().dropped())
         .description("Events request listeners missed: their queue was full").register(registry));
     for (RegisteredModel m : manager.observeModels(observer)) {

@@ -214,6 +214,8 @@ class ModelMuxMetricsTest {
     assertThat(registry.find("modelmux.circuit.state").tags("model", "broken").gauge()).as("no breaker, no state").isNull();
     assertThat(registry.get("modelmux.memory.budget").gauge().value()).isPositive();
     assertThat(registry.get("modelmux.cache.requests").tags("model", "remote", "result", "hit").functionCounter().count()).isZero();
+    assertThat(registry.get("modelmux.route.requests").tags("route", "chat").functionCounter().count()).isEqualTo(1);
+    assertThat(registry.get("modelmux.route.failures").tags("route", "chat").functionCounter().count()).isZero();
 
     manager.unregister("remote");
     assertThat(registry.find("modelmux.model.loads").tags("model", "remote").meters()).isEmpty();

@@ -51,6 +51,16 @@ public final class RouteMeters {
     failures.increment();
   }
 
+  /** Returns the requests it planned that ended. */
+  public long requests() {
+    return latency.count() + failures.sum();
+  }
+
+  /** Returns those that failed. */
+  public long failures() {
+    return failures.sum();
+  }
+
   /** Returns a snapshot. */
   public RouteMetrics metrics() {
     long failed = failures.sum();

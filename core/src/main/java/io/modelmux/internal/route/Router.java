@@ -273,6 +273,15 @@ public final class Router {
     }
   }
 
+  /** Returns each route's name and live figures, in the order defined. */
+  public Map<String, io.modelmux.internal.observe.RouteMeters> routeMeters() {
+    synchronized (lock) {
+      Map<String, io.modelmux.internal.observe.RouteMeters> out = new LinkedHashMap<>();
+      routes.forEach((name, r) -> out.put(name, r.meters));
+      return out;
+    }
+  }
+
   /** Returns each route's figures, in the order defined. */
   public List<io.modelmux.RouteMetrics> routeMetrics() {
     synchronized (lock) {
