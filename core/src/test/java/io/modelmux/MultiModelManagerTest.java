@@ -53,6 +53,27 @@ class MultiModelManagerTest {
   }
 
   @Test
+  void should_register_10000_models_of_the_builder_at_once() {
+    MultiModelManager.Builder b = builder();
+    for (int i = 0; i < 10_000; i++) {
+      b.model(echo("model-" + i, "1"));
+    }
+    manager = b.alias("prod", "model-5000@1").build();
+
+    assertThat(manager.models()).hasSize(10_000);
+    assertThat(manager.resolve("model-9999")).isEqualTo(new ModelRef("model-9999", "1"));
+    assertThat(manager.resolve("prod")).isEqualTo(new ModelRef("model-5000", "1"));
+    assertThat(manager.models().get(0).ref().id()).as("registration order kept").isEqualTo("model-0");
+  }
+
+  @Test
+  void should_refuse_a_version_given_twice_among_the_builders_models_and_register_none() {
+    assertThatThrownBy(() -> builder().model(echo("a", "1")).model(echo("b", "1")).model(echo("a", "1")).build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("version '1' is already registered");
+  }
+
+  @Test
   void should_resolve_a_model_by_id_version_and_alias() {
     manager =
         builder()

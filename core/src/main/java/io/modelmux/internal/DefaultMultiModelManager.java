@@ -168,9 +168,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
   public static MultiModelManager start(ManagerSettings settings) {
     DefaultMultiModelManager m = new DefaultMultiModelManager(settings);
     try {
-      for (ModelSpec spec : settings.models()) {
-        m.add(spec); // overflow_to names are checked once all are registered
-      }
+      m.addAll(settings.models()); // one publication; overflow_to names are checked once all are registered
       for (Map.Entry<String, String> a : settings.aliases().entrySet()) {
         try {
           m.registry.putAlias(a.getKey(), a.getValue());
@@ -293,6 +291,26 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     ModelRef ref = add(spec);
     warnAboutOverflowNames(spec);
     return ref;
+  }
+
+  /** Creates every model's adapter, then registers them all at once; on a failure closes those created. */
+  private void addAll(List<ModelSpec> specs) {
+    List<RegisteredModel> created = new ArrayList<>(specs.size());
+    try {
+      for (ModelSpec spec : specs) {
+        Objects.requireNonNull(spec, "spec");
+        created.add(new RegisteredModel(spec, factories.create(spec), sequence.incrementAndGet(), clock));
+      }
+      registry.addAll(created);
+    } catch (RuntimeException e) {
+      created.forEach(c -> c.adapter.close());
+      throw e;
+    }
+    for (RegisteredModel model : created) {
+      for (ModelObserver o : modelObservers) {
+        o.registered(model);
+      }
+    }
   }
 
   private ModelRef add(ModelSpec spec) {
@@ -721,13 +739,8 @@ public final class DefaultMultiModelManager implements MultiModelManager {
     for (RegisteredModel m : registry.snapshot().models) {
       m.guard.close(); // requests queued for a slot fail as closed
     }
-    for (RegisteredModel m : registry.snapshot().models) {
-      try {
-        registry.remove(m.ref.toString());
-      } catch (UnknownModelException e) {
-        continue; // removed by a concurrent unregister, which closes it
-      }
-      drainAndClose(m, until);
+    for (RegisteredModel m : registry.removeAll()) { // one publication, however many models
+      drainAndClose(m, until); // (one removed by a concurrent unregister is closed there)
     }
     scheduler.close(until);
     requestEvents.close(until);
