@@ -77,7 +77,7 @@ public class EvictionTraceBenchmark {
   @State(Scope.Benchmark)
   public static class Workload {
     /** Seed of sizes, popularity ranks and the trace ({@code -p seed=1,2,3} for others). */
-    @Param("20261123")
+    @Param({"20261123", "1", "2", "3"})
     public long seed;
 
     long[] bytes;
@@ -212,12 +212,15 @@ public class EvictionTraceBenchmark {
 
   /** {@link EvictionPolicy#lru()} as shipped. */
   @Benchmark
+  @Goal(metric = "hitRatioPpm")
   public double lru(Workload w, Outcome out) {
     return replay(w, EvictionPolicy.lru(), out);
   }
 
   /** {@link EvictionPolicy#gdsf()} as shipped. */
   @Benchmark
+  @Goal(metric = "hitRatioPpm", minRatio = 0.85)
+  @Goal(metric = "bytesLoadedMB", against = "lru", maxRatio = 1)
   public double gdsf(Workload w, Outcome out) {
     return replay(w, EvictionPolicy.gdsf(), out);
   }

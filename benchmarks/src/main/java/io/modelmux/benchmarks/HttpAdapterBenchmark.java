@@ -217,6 +217,7 @@ public class HttpAdapterBenchmark {
 
   /** {@code MultiModelManager.generate} of a one-prompt request to the {@code openai} model. */
   @Benchmark
+  @Goal(mode = "thrpt", minRatio = 0.9)
   public GenerateResponse modelMux() {
     return manager.generate(GenerateRequest.of(MODEL_ID, PROMPT));
   }
@@ -232,6 +233,7 @@ public class HttpAdapterBenchmark {
 
   /** LangChain4j's {@code OpenAiChatModel.chat} of a one-message request. */
   @Benchmark
+  @Goal(mode = "thrpt", against = "modelMux", maxRatio = 1)
   public ChatResponse langChain4j() {
     return langChain4j.chat(ChatRequest.builder().messages(UserMessage.from(PROMPT)).build());
   }

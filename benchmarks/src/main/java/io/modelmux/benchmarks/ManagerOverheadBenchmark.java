@@ -104,6 +104,8 @@ public class ManagerOverheadBenchmark {
 
   /** The same request through the manager, to a model whose guard is off. */
   @Benchmark
+  @Goal(maxOver = 1_000, maxAllocatedOver = 1_024)
+  @Goal(against = "managerWithoutMeters", maxOver = 150)
   public GenerateResponse manager() {
     return manager.generate(plainRequest);
   }
@@ -115,6 +117,7 @@ public class ManagerOverheadBenchmark {
    */
   @Benchmark
   @Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dmodelmux.meters=off"})
+  @Goal(against = "manager")
   public GenerateResponse managerWithoutMeters() {
     return manager.generate(plainRequest);
   }
@@ -124,6 +127,7 @@ public class ManagerOverheadBenchmark {
    * its counters, from a response with usage and a time to first token. Allocates nothing.
    */
   @Benchmark
+  @Goal(maxAllocated = 0.5)
   public io.modelmux.internal.observe.ModelMeters recordOnly() {
     meters.served(200, answered);
     return meters;
@@ -131,6 +135,7 @@ public class ManagerOverheadBenchmark {
 
   /** A deterministic 1 KB request the response cache answers (issue 13: at most 2 µs). */
   @Benchmark
+  @Goal(maxScore = 2_000)
   public GenerateResponse cacheHit1Kb() {
     return cached.generate(cachedRequest);
   }
@@ -140,18 +145,21 @@ public class ManagerOverheadBenchmark {
    * the request built and the prompt hashed each time.
    */
   @Benchmark
+  @Goal(maxScore = 2_000)
   public GenerateResponse cacheHit1KbNewRequest() {
     return cached.generate(GenerateRequest.builder().model("plain").prompt(new String(cachedPrompt)).temperature(0).build());
   }
 
   /** The plain request to a manager with one request listener that does nothing: the events' cost. */
   @Benchmark
+  @Goal(against = "manager")
   public GenerateResponse withListener() {
     return listened.generate(plainRequest);
   }
 
   /** The same request to a model with a circuit breaker, the retry and a concurrency limit. */
   @Benchmark
+  @Goal(against = "manager", maxOver = 300)
   public GenerateResponse guarded() {
     return manager.generate(guardedRequest);
   }

@@ -46,7 +46,7 @@ public class SelectionBenchmark {
   private static final String ALIAS = "prod";
 
   /** How many models are registered. */
-  @Param({"10", "1000"})
+  @Param({"10", "1000", "10000"})
   public int models;
 
   private MultiModelManager manager;
@@ -118,24 +118,28 @@ public class SelectionBenchmark {
 
   /** Resolves a bare id (its primary version). */
   @Benchmark
+  @Goal(maxScore = 100)
   public ModelRef byId() {
     return manager.resolve(id);
   }
 
   /** Resolves {@code id@version}. */
   @Benchmark
+  @Goal(maxScore = 100)
   public ModelRef byIdAtVersion() {
     return manager.resolve(idAtVersion);
   }
 
   /** Resolves an alias. */
   @Benchmark
+  @Goal(maxScore = 100)
   public ModelRef byAlias() {
     return manager.resolve(alias);
   }
 
   /** Takes the name from a prebuilt request, as the request path does, then resolves it. */
   @Benchmark
+  @Goal(maxScore = 100)
   public ModelRef byRequest() {
     return manager.resolve(request.model().orElseThrow());
   }

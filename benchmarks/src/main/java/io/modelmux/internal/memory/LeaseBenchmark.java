@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.modelmux.benchmarks.Goal;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -73,6 +74,7 @@ public class LeaseBenchmark {
 
   /** One lease on the resident model, as the request path takes and returns it. */
   @Benchmark
+  @Goal(maxScore = 100)
   public Lease acquireAndRelease() {
     Lease lease = scheduler.tryLease(model);
     if (lease == null) {
