@@ -10,6 +10,7 @@ import io.modelmux.spi.MessageText;
 import io.modelmux.spi.TaskClassifier;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -301,7 +302,7 @@ public final class Router {
       Map<String, Planner> byName = new HashMap<>();
       models.byName.forEach((name, model) -> byName.put(name, direct.computeIfAbsent(model, Plan::direct)));
       byName.putAll(routes);
-      Map<String, Planner> names = Map.copyOf(byName);
+      Map<String, Planner> names = Collections.unmodifiableMap(byName); // a HashMap: Map.copyOf probes linearly and clustered
       Map<String, List<RegisteredModel>> byTag = new HashMap<>();
       for (RegisteredModel m : models.models) {
         for (String tag : m.spec.tags()) {
