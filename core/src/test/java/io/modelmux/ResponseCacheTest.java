@@ -207,11 +207,8 @@ class ResponseCacheTest extends ScriptedManagerTest {
 
     Thread releaser = new Thread(() -> {
       io.modelmux.testing.Await.until(() -> entered.get() == 1, "the first call");
-      try {
-        Thread.sleep(200); // the others arrive and wait for it
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      // every request has looked the key up (a miss each) and so waits for the one in flight
+      io.modelmux.testing.Await.until(() -> manager.metrics().cache().orElseThrow().misses() == 16, "16 lookups");
       release.countDown();
     });
     releaser.start();
@@ -247,11 +244,7 @@ class ResponseCacheTest extends ScriptedManagerTest {
 
     Thread releaser = new Thread(() -> {
       io.modelmux.testing.Await.until(() -> backends.calls("m") == 1, "the first call");
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      io.modelmux.testing.Await.until(() -> manager.metrics().cache().orElseThrow().misses() == 4, "4 lookups");
       release.countDown();
     });
     releaser.start();
