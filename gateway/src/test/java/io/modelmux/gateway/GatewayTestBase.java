@@ -1,0 +1,155 @@
+package io.modelmux.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelmux.ChatMessage;
+import io.modelmux.FinishReason;
+import io.modelmux.GenerateRequest;
+import io.modelmux.Usage;
+import io.modelmux.spi.Completion;
+import io.modelmux.spi.TokenSink;
+import io.modelmux.testing.ScriptedManagerTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+
+/** A gateway on loopback in front of scripted models, and a plain HTTP client to call it. */
+abstract class GatewayTestBase extends ScriptedManagerTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  protected Gateway gateway;
+  protected final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  @AfterEach
+  void closeGateway() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  /** The text model "poet" answers: the last message's words, reversed, streamed a word a piece. */
+  static String poem(GenerateRequest request) {
+    String said = request.isChat()
+        ? request.messages().get(request.messages().size() - 1).content()
+        : request.prompt().orElse("");
+    List<String> words = new ArrayList<>(List.of(said.trim().split("\\s+")));
+    java.util.Collections.reverse(words);
+    return "You said: " + String.join(" ", words);
+  }
+
+  /** Scripts {@code id} to answer {@link #poem} word by word, with usage. */
+  protected void poet(String id) {
+    backends.on(id, (call, request, sink) -> speak(poem(request), sink));
+  }
+
+  static Completion speak(String text, @Nullable TokenSink sink) {
+    if (sink != null) {
+      String[] words = text.split(" ");
+      for (int i = 0; i < words.length && !sink.isCancelled(); i++) {
+        sink.accept(i == 0 ? words[i] : " " + words[i]);
+      }
+    }
+    return Completion.builder().text(text).finishReason(FinishReason.STOP)
+        .usage(new Usage(3, text.split(" ").length)).build();
+  }
+
+  protected Gateway.Builder gatewayBuilder() {
+    return Gateway.builder(manager).port(0);
+  }
+
+  protected void start() {
+    gateway = gatewayBuilder().build().start();
+  }
+
+  protected URI uri(String path) {
+    return URI.create(gateway.uri() + path);
+  }
+
+  protected HttpResponse<String> post(String path, String body, String... headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return send(b.build());
+  }
+
+  protected HttpResponse<String> get(String path, String... headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET();
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return send(b.build());
+  }
+
+  protected HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String chat(String model, String content, boolean stream) {
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content
+        + "\"}]" + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "") + "}";
+  }
+
+  static JsonNode json(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The {@code data:} payloads of a server-sent event stream, in order. */
+  static List<String> events(String body) {
+    List<String> out = new ArrayList<>();
+    for (String block : body.split("\n\n")) {
+      if (block.startsWith("data: ")) {
+        out.add(block.substring(6));
+      } else if (!block.isBlank()) {
+        throw new AssertionError("not an SSE data event: " + block);
+      }
+    }
+    return out;
+  }
+
+  /** The text of a chat stream's content deltas, joined. */
+  static String streamedText(List<String> events) {
+    StringBuilder text = new StringBuilder();
+    for (String e : events) {
+      if (e.equals("[DONE]")) {
+        continue;
+      }
+      JsonNode chunk = json(e);
+      for (JsonNode choice : chunk.path("choices")) {
+        JsonNode piece = choice.has("delta") ? choice.path("delta").path("content") : choice.path("text");
+        if (piece.isTextual()) {
+          text.append(piece.textValue());
+        }
+      }
+    }
+    return text.toString();
+  }
+
+  static ChatMessage user(String text) {
+    return ChatMessage.user(text);
+  }
+}
