@@ -91,14 +91,18 @@ public final class Gateway implements AutoCloseable {
     connector.setPort(b.port);
     connector.setIdleTimeout(b.idleTimeout.toMillis());
     server.addConnector(connector);
-    server.setHandler(new GracefulHandler(handler) {
+    GracefulHandler graceful = new GracefulHandler(handler) {
       @Override
       protected void handleShutdownRejection(Request request, Response response, Callback callback) {
         GatewayHandler.writeError(response, new ApiError(503, ApiError.OVERLOADED, "shutting_down",
             null, "The gateway is shutting down; send the request to another instance.",
             Duration.ofSeconds(1)), callback);
       }
-    });
+    };
+    // Once draining, a keep-alive connection with no request in flight is closed after this
+    // long rather than held for the whole drain (Jetty's default is a second).
+    graceful.setShutdownIdleTimeout(100);
+    server.setHandler(graceful);
     server.setStopTimeout(drainTimeout.toMillis());
     server.setStopAtShutdown(false);
   }

@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -205,12 +204,8 @@ final class GatewayHandler extends Handler.Abstract {
     // timeout must not cut it. A stream whose client stops reading still times out, as the
     // pending write does.
     request.addIdleTimeoutListener(x -> false);
-    Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes))
-        .whenComplete((body, failure) -> {
-          if (failure != null) {
-            writeError(response, bodyFailure(failure), callback);
-            return;
-          }
+    BodyReader.read(request, maxBodyBytes,
+        body -> {
           OpenAiRequest parsed;
           try {
             parsed = OpenAiRequest.parse(kind, body, routingKey, limit);
@@ -223,21 +218,15 @@ final class GatewayHandler extends Handler.Abstract {
           } else {
             generate(parsed, response, callback);
           }
-        });
+        },
+        () -> writeError(response, tooLarge(), callback),
+        failure -> writeError(response, ApiError.invalid(
+            "The request body could not be read: " + failure.getClass().getSimpleName(), null), callback));
   }
 
   private ApiError tooLarge() {
     return new ApiError(413, ApiError.INVALID_REQUEST, "request_too_large", null,
         "The request body is larger than this gateway accepts (" + maxBodyBytes + " bytes).", null);
-  }
-
-  private ApiError bodyFailure(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
-    if (cause instanceof IllegalArgumentException || cause instanceof ArithmeticException) {
-      return tooLarge(); // Jetty's bound on the bytes read: the body went past maxBodyBytes
-    }
-    return ApiError.invalid("The request body could not be read: " + cause.getClass().getSimpleName(), null);
   }
 
   private void generate(OpenAiRequest parsed, Response response, Callback callback) {
