@@ -9,6 +9,7 @@ import io.modelmux.GenerateResponse;
 import io.modelmux.ModelMuxException;
 import io.modelmux.MultiModelManager;
 import io.modelmux.TokenStream;
+import io.modelmux.gateway.Gateway;
 import io.modelmux.internal.config.Quantities;
 import io.modelmux.spi.MessageText;
 import java.io.PrintWriter;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code java -jar modelmux.jar}: with no arguments, the {@link Quickstart}; with
  * {@code run ...}, one request through a {@link MultiModelManager} built from a models.yaml; with
- * {@code bench ...}, a comparative benchmark of every model in a models.yaml.
+ * {@code bench ...}, a comparative benchmark of every model in a models.yaml; with
+ * {@code serve ...}, an OpenAI-compatible HTTP gateway to them until stopped.
  *
  * <p>{@code run} prints only the generated text on stdout (as it comes with {@code --stream})
  * and diagnostics on stderr; {@code bench} prints the comparison as a table on stdout. Exit
@@ -36,7 +38,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "ModelMux 0.1.0",
     description = "Many models behind one API. With no command, runs the quickstart.",
-    subcommands = {ModelMuxCli.Run.class, ModelMuxCli.Bench.class})
+    subcommands = {ModelMuxCli.Run.class, ModelMuxCli.Bench.class, ModelMuxCli.Serve.class})
 public final class ModelMuxCli implements Callable<Integer> {
   /** A request failed. */
   static final int REQUEST_FAILED = 1;
@@ -188,6 +190,106 @@ public final class ModelMuxCli implements Callable<Integer> {
             response.latency().toMillis());
         return 0;
       }
+    }
+  }
+
+  /** {@code serve}: the models behind an OpenAI-compatible HTTP API until the process is stopped. */
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description = "Serve the models over an OpenAI-compatible HTTP API (POST /v1/chat/completions,"
+          + " POST /v1/completions, GET /v1/models, GET /health, GET /metrics) until stopped:"
+          + " Ctrl-C or SIGTERM stops taking requests, lets those in flight finish, then exits."
+          + " Prints the address on stdout once listening.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the models.yaml to build the manager from")
+    Path config;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "the address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for every interface: set --api-key-env then)")
+    String host;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+        description = "the port (default ${DEFAULT-VALUE}; 0 lets the system choose)")
+    int port;
+
+    @Option(names = "--api-key-env", paramLabel = "NAME",
+        description = "the environment variable holding the API keys callers must send (Authorization: Bearer),"
+            + " comma-separated; without it no key is asked")
+    String apiKeyEnv;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "how long a request may take when it does not say (header X-ModelMux-Timeout)")
+    Duration requestTimeout;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
+        description = "how long requests in flight may run on after a stop (default ${DEFAULT-VALUE})")
+    Duration drainTimeout;
+
+    @Option(names = "--max-body", paramLabel = "SIZE", defaultValue = "4MiB",
+        description = "the largest request body accepted (default ${DEFAULT-VALUE}); larger ones get 413")
+    String maxBody;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      if (!Files.isRegularFile(config)) {
+        err.println(errorLine("ConfigException", config + " does not exist or is not a file"));
+        return USAGE;
+      }
+      List<String> keys = List.of();
+      if (apiKeyEnv != null) {
+        String value = System.getenv(apiKeyEnv);
+        keys = value == null ? List.of() : java.util.Arrays.stream(value.split(","))
+            .map(String::trim).filter(k -> !k.isEmpty()).toList();
+        if (keys.isEmpty()) {
+          err.println(errorLine("ConfigException", "--api-key-env " + apiKeyEnv
+              + ": the environment variable is not set or holds no key; set it to one or more comma-separated keys"));
+          return USAGE;
+        }
+      }
+      Gateway.Builder builder;
+      MultiModelManager models = MultiModelManager.builder().config(config).build();
+      try {
+        builder = Gateway.builder(models).host(host).port(port).apiKeys(keys).drainTimeout(drainTimeout)
+            .maxBodyBytes(Quantities.parseBytes(maxBody));
+        if (requestTimeout != null) {
+          builder.requestTimeout(requestTimeout);
+        }
+      } catch (IllegalArgumentException e) {
+        models.close();
+        err.println(errorLine("invalid option", e.getMessage()));
+        return USAGE;
+      }
+      Gateway gateway = builder.build();
+      try {
+        gateway.start();
+      } catch (ModelMuxException e) {
+        gateway.close();
+        models.close();
+        err.println(errorLine(e.getClass().getSimpleName(), e.getMessage()));
+        return USAGE;
+      }
+      java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+      Thread stop = new Thread(() -> {
+        err.println("stopping: draining requests in flight (at most " + drainTimeout.toSeconds() + " s)");
+        err.flush();
+        gateway.close();
+        models.close();
+        stopped.countDown();
+      }, "modelmux-serve-stop");
+      Runtime.getRuntime().addShutdownHook(stop);
+      out.println(gateway.uri() + "/v1");
+      out.flush();
+      err.println("serving " + models.models().size() + " models and " + models.routes().size()
+          + " routes on " + gateway.uri() + "/v1" + (keys.isEmpty() ? " (no API key asked)" : " (" + keys.size() + " API keys)")
+          + "; Ctrl-C to stop");
+      err.flush();
+      stopped.await();
+      return 0;
     }
   }
 
