@@ -39,19 +39,36 @@ public final class Attempt {
   private final ModelRef model;
   private final Outcome outcome;
   private final @Nullable String errorType;
+  private final @Nullable String reason;
   private final Duration time;
 
   /**
+   * Creates an attempt without a reason.
+   *
    * @param model the model tried; not null
    * @param outcome how it ended; not null
-   * @param errorType the simple name of the failure's class, such as {@code
-   *     RateLimitedException}; null when it succeeded
-   * @param time how long the attempt took, waits for memory and a slot included; not negative
+   * @param errorType the simple class name of the failure, or null if it succeeded
+   * @param time how long the attempt took; not null, not negative
    */
   public Attempt(ModelRef model, Outcome outcome, @Nullable String errorType, Duration time) {
+    this(model, outcome, errorType, null, time);
+  }
+
+  /**
+   * Creates an attempt.
+   *
+   * @param model the model tried; not null
+   * @param outcome how it ended; not null
+   * @param errorType the simple class name of the failure, or null if it succeeded
+   * @param reason the failure's message (a {@link ModelMuxException}'s, which holds no secret),
+   *     or null
+   * @param time how long the attempt took; not null, not negative
+   */
+  public Attempt(ModelRef model, Outcome outcome, @Nullable String errorType, @Nullable String reason, Duration time) {
     this.model = Objects.requireNonNull(model, "model");
     this.outcome = Objects.requireNonNull(outcome, "outcome");
     this.errorType = errorType;
+    this.reason = reason;
     this.time = Objects.requireNonNull(time, "time");
     if (time.isNegative()) {
       throw new IllegalArgumentException("time must not be negative, got " + time);
@@ -73,6 +90,14 @@ public final class Attempt {
     return Optional.ofNullable(errorType);
   }
 
+  /**
+   * Returns why the attempt failed, in the failure's own words (such as {@code could not connect
+   * to http://127.0.0.1:8000/v1 for model 'llama-8b': connection refused}), if it failed.
+   */
+  public Optional<String> reason() {
+    return Optional.ofNullable(reason);
+  }
+
   /** Returns how long the attempt took. */
   public Duration time() {
     return time;
@@ -84,16 +109,18 @@ public final class Attempt {
       return false;
     }
     Attempt a = (Attempt) o;
-    return a.model.equals(model) && a.outcome == outcome && Objects.equals(a.errorType, errorType) && a.time.equals(time);
+    return a.model.equals(model) && a.outcome == outcome && Objects.equals(a.errorType, errorType)
+        && Objects.equals(a.reason, reason) && a.time.equals(time);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(model, outcome, errorType, time);
+    return Objects.hash(model, outcome, errorType, reason, time);
   }
 
   @Override
   public String toString() {
-    return model + " " + outcome + (errorType == null ? "" : " (" + errorType + ")") + " in " + time.toMillis() + " ms";
+    return model + " " + outcome + (errorType == null ? "" : " (" + errorType + (reason == null ? "" : ": " + reason) + ")")
+        + " in " + time.toMillis() + " ms";
   }
 }

@@ -80,6 +80,9 @@ class GuardTest {
     assertThat(r.attempts()).extracting(Attempt::outcome)
         .containsExactly(Attempt.Outcome.FAILED, Attempt.Outcome.FAILED, Attempt.Outcome.SUCCEEDED);
     assertThat(r.attempts().get(0).errorType()).hasValue("BackendException");
+    assertThat(r.attempts().get(0).reason()).hasValue(unavailable("m").getMessage());
+    assertThat(r.attempts().get(0).toString()).contains("FAILED (BackendException: " + unavailable("m").getMessage() + ")");
+    assertThat(r.attempts().get(2).reason()).isEmpty();
     assertThat(manager.model("m").orElseThrow().guardStats().retries()).isEqualTo(2);
   }
 

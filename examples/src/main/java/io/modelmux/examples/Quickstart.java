@@ -9,7 +9,6 @@ import io.modelmux.MemoryConfig;
 import io.modelmux.ModelEvent;
 import io.modelmux.ModelEventListener;
 import io.modelmux.ModelMuxConfig;
-import io.modelmux.ModelMuxException;
 import io.modelmux.ModelRef;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
@@ -146,10 +145,11 @@ public final class Quickstart {
         Map<String, Integer> split = split(models, out);
 
         section(out, "6. Route resilient: llama-8b cannot be reached, tiny-lm@1 is its fallback");
-        String remoteFailure = callUnreachable(models, out);
         GenerateResponse fallback =
             models.generate(GenerateRequest.builder().model("resilient").prompt("MACBETH:\n").maxTokens(12).build());
-        out.println("  route resilient: " + attempts(fallback) + ": " + firstLine(fallback.text()));
+        String remoteFailure = fallback.attempts().stream().filter(a -> a.reason().isPresent()).findFirst()
+            .map(a -> a.errorType().orElse("?") + ": " + firstLine(a.reason().get())).orElse("none");
+        out.println("  " + attempts(fallback) + ": " + firstLine(fallback.text()));
 
         section(out, "7. What each model did");
         List<String> rows = table(models, small, out);
@@ -166,7 +166,7 @@ public final class Quickstart {
    * @param servedThroughAlias requests to alias {@code prod} answered, by the model that answered
    * @param aliasFailures requests to alias {@code prod} that failed
    * @param split requests to route {@code ab} by the model that answered ({@code failed} for failures)
-   * @param remoteFailure the error of a request straight to the unreachable model
+   * @param remoteFailure why the unreachable model failed, as its first attempt of the route said
    * @param fallback the answer of the route that falls back from it
    * @param streamed the streamed text
    * @param tableRows the table's rows: manager and model, such as {@code main tiny-lm@1}
@@ -396,19 +396,6 @@ public final class Quickstart {
 
   // ---- 6. a fallback --------------------------------------------------------------------------
 
-  /** Sends a request straight to the unreachable model and prints why it fails. */
-  private static String callUnreachable(MultiModelManager models, PrintStream out) {
-    String reason;
-    try {
-      GenerateResponse r = models.generate(GenerateRequest.builder().model("llama-8b").prompt("MACBETH:\n").maxTokens(12).build());
-      reason = "answered by " + r.model() + ": something listens on that port after all";
-    } catch (ModelMuxException e) {
-      reason = e.getClass().getSimpleName() + ": " + firstLine(String.valueOf(e.getMessage()));
-    }
-    out.println("  llama-8b on its own: " + reason);
-    return reason;
-  }
-
   /** Says in one line what the attempts of {@code r} were: consecutive alike ones together. */
   private static String attempts(GenerateResponse r) {
     List<Attempt> attempts = r.attempts();
@@ -426,7 +413,8 @@ public final class Quickstart {
       int times = j - i;
       line.append(a.model()).append(' ').append(words(a.outcome()))
           .append(times == 1 ? "" : times == 2 ? " twice" : " " + times + " times")
-          .append(" (").append(a.errorType().map(type -> type + ", ").orElse("")).append(ms).append(" ms) -> ");
+          .append(" (").append(a.errorType().map(type -> type + ", ").orElse("")).append(ms).append(" ms")
+          .append(a.reason().map(why -> ": " + firstLine(why)).orElse("")).append(") -> ");
       i = j;
     }
     line.append("served by ").append(r.model()).append(" in ").append(r.latency().toMillis()).append(" ms");

@@ -682,7 +682,7 @@ public final class RequestPath {
 
     void failed(RegisteredModel model, ModelMuxException failure, Attempt.@Nullable Outcome skipped, long attemptStart) {
       Attempt.Outcome outcome = skipped != null ? skipped : Attempt.Outcome.FAILED;
-      add(new Attempt(model.ref, outcome, failure.getClass().getSimpleName(), since(attemptStart)));
+      add(new Attempt(model.ref, outcome, failure.getClass().getSimpleName(), failure.getMessage(), since(attemptStart)));
       failures.add(failure);
       if (counting == Counting.REQUEST) {
         model.meters.failed(failure);
