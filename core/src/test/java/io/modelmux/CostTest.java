@@ -190,6 +190,27 @@ class CostTest extends ScriptedManagerTest {
   }
 
   @Test
+  void should_warn_of_a_route_spend_limit_over_a_model_without_a_price() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      manager = builder()
+          .model(priced("m", PRICES).build())
+          .model(ModelSpec.builder("free", "scripted").build())
+          .route(RouteConfig.builder("chat").split("m", 1).split("free", 1).fallbacks(List.of("free"))
+              .spendLimit(SpendLimit.per(25, Duration.ofDays(1))).build())
+          .build();
+    } finally {
+      System.setErr(before);
+    }
+    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(log).contains("route 'chat' has a spend_limit, but its model free@latest has no price");
+    assertThat(log).doesNotContain("its model m@latest");
+    assertThat(log.split("has no price", -1)).hasSize(2); // once, though named twice
+  }
+
+  @Test
   void should_send_a_request_over_the_limit_to_the_routes_fallback() {
     answers("m", 0, 10);
     answers("spare", 0, 10);

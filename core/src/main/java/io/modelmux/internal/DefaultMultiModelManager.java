@@ -193,11 +193,34 @@ public final class DefaultMultiModelManager implements MultiModelManager {
         }
       }
       settings.models().forEach(m::warnAboutOverflowNames);
+      settings.routes().forEach(m::warnAboutUnpricedModels);
     } catch (RuntimeException e) {
       m.close();
       throw e;
     }
     return m;
+  }
+
+  /**
+   * Logs a WARN for each model of a route with a spend limit that has no price: its requests
+   * cannot be counted against the limit (a cost needs a price), so the limit does not hold them.
+   */
+  private void warnAboutUnpricedModels(io.modelmux.RouteConfig route) {
+    if (route.spendLimit().isEmpty()) {
+      return;
+    }
+    ModelRegistry.Snapshot s = registry.snapshot();
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(route.targets());
+    names.addAll(route.fallbacks());
+    for (String name : names) {
+      io.modelmux.internal.registry.RegisteredModel model = s.byName.get(name);
+      if (model != null && model.prices == null) {
+        log.warn(
+            "route {} has a spend_limit, but its model {} has no price: its requests are not counted"
+                + " against the limit; give the model price: {{input: ..., output: ...}}",
+            MessageText.quote(route.name()), model.ref);
+      }
+    }
   }
 
   /** Logs a WARN for each {@code overflow_to} name of {@code spec} that leads nowhere now: it acts once it does. */

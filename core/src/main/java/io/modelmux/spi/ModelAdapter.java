@@ -90,8 +90,9 @@ public interface ModelAdapter extends AutoCloseable {
   /**
    * Starts what the adapter shares with its other models, such as an inference engine and its
    * native libraries, so that the first model's measured footprint does not include them. Called
-   * before each {@link #load()}, outside the measurement; idempotent and cheap once done. The
-   * default does nothing.
+   * before each {@link #load()} of an adapter that is {@link #residentInProcess()} (the loads
+   * that are measured), outside the measurement; not called for other adapters, whose
+   * {@code load()} starts what it needs. Idempotent and cheap once done. The default does nothing.
    *
    * @throws io.modelmux.ModelLoadException if the shared part cannot start
    */
