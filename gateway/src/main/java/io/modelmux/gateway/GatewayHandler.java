@@ -320,11 +320,7 @@ final class GatewayHandler extends Handler.Abstract {
           callback);
       return;
     }
-    byte[] list = OpenAiJson.models(List.of(found), created());
-    // the list's one element, as GET /v1/models/{model} answers a single object
-    String json = new String(list, StandardCharsets.UTF_8);
-    json = json.substring(json.indexOf('[') + 1, json.lastIndexOf(']'));
-    write(response, 200, JSON, json.getBytes(StandardCharsets.UTF_8), callback);
+    write(response, 200, JSON, OpenAiJson.model(found, created()), callback);
   }
 
   private static long created() {

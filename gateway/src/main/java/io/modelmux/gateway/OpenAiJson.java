@@ -168,18 +168,27 @@ final class OpenAiJson {
       g.writeStringField("object", "list");
       g.writeArrayFieldStart("data");
       for (ModelName n : names) {
-        g.writeStartObject();
-        g.writeStringField("id", n.name());
-        g.writeStringField("object", "model");
-        g.writeNumberField("created", created);
-        g.writeStringField("owned_by", "modelmux");
-        g.writeStringField("modelmux_kind", n.kind());
-        g.writeStringField("modelmux_target", n.target());
-        g.writeEndObject();
+        model(g, n, created);
       }
       g.writeEndArray();
       g.writeEndObject();
     });
+  }
+
+  /** {@code GET /v1/models/{name}}: one name. */
+  static byte[] model(ModelName name, long created) {
+    return write(g -> model(g, name, created));
+  }
+
+  private static void model(JsonGenerator g, ModelName n, long created) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", n.name());
+    g.writeStringField("object", "model");
+    g.writeNumberField("created", created);
+    g.writeStringField("owned_by", "modelmux");
+    g.writeStringField("modelmux_kind", n.kind());
+    g.writeStringField("modelmux_target", n.target());
+    g.writeEndObject();
   }
 
   /** A name in the model list: a model id, an {@code id@version}, an alias or a route. */

@@ -77,6 +77,8 @@ class GatewayErrorsTest extends GatewayTestBase {
         .model(ModelSpec.builder("throttled", "scripted").retry(RetryPolicy.none()).build())
         .model(ModelSpec.builder("broken", "scripted").retry(RetryPolicy.none()).build())
         .model(ModelSpec.builder("endless", "scripted").build())
+        .model(ModelSpec.builder("capped", "scripted").prices(new io.modelmux.spi.Prices(1_000_000, 1_000_000))
+            .spendLimit(io.modelmux.SpendLimit.per(0.5, Duration.ofDays(1))).build())
         .build();
     gateway = gatewayBuilder().maxBodyBytes(4096).build().start();
   }
@@ -193,6 +195,27 @@ class GatewayErrorsTest extends GatewayTestBase {
     assertThat(r.statusCode()).isEqualTo(429);
     assertThat(r.headers().firstValue("Retry-After")).hasValue("7");
     assertThat(error(r).path("code").asText()).isEqualTo("rate_limit_exceeded");
+  }
+
+  @Test
+  void should_answer_429_with_retry_after_when_a_spend_limit_is_reached() {
+    HttpResponse<String> r = post("/v1/chat/completions",
+        "{\"model\":\"capped\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(error(r).path("code").asText()).isEqualTo("spend_limit_exceeded");
+    long wait = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+    assertThat(wait).isBetween(1L, 86_400L);
+  }
+
+  @Test
+  void should_answer_502_when_the_backend_fails() {
+    HttpResponse<String> r = post("/v1/chat/completions", chat("broken", "x", false));
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    JsonNode e = error(r);
+    assertThat(e.path("code").asText()).isEqualTo("upstream_error");
+    assertThat(e.path("message").asText()).contains("connection was reset");
   }
 
   @Test
