@@ -39,7 +39,8 @@ public @interface Goal {
 
   /**
    * A secondary metric to compare instead of the score, such as an {@code @AuxCounters} field
-   * ({@code hitRatioPpm}); the bounds then apply to it. Empty: the score.
+   * ({@code hitRatioPpm}), or {@code p50} / {@code p99} of a sampled time; the bounds then apply
+   * to it. Empty: the score.
    */
   String metric() default "";
 

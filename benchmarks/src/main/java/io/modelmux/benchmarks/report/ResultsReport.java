@@ -70,9 +70,19 @@ public final class ResultsReport {
 
   /** A result's comparison with its reference and its goal. */
   record Row(Result result, @Nullable Result reference, @Nullable Goal goal) {
-    /** The figure compared: the score, or the goal's secondary metric. */
+    /** The figure compared: the score, a sampled time's p50 or p99, or the goal's secondary metric. */
     double figure(Result r) {
-      return goal == null || goal.metric().isEmpty() ? r.score : r.secondary.getOrDefault(goal.metric(), Double.NaN);
+      if (goal == null || goal.metric().isEmpty()) {
+        return r.score;
+      }
+      switch (goal.metric()) {
+        case "p50":
+          return r.p50;
+        case "p99":
+          return r.p99;
+        default:
+          return r.secondary.getOrDefault(goal.metric(), Double.NaN);
+      }
     }
 
     double ratio() {
@@ -85,7 +95,8 @@ public final class ResultsReport {
       }
       List<String> parts = new ArrayList<>();
       String ref = goal.againstParam().isEmpty() ? goal.against() : goal.againstParam();
-      String unitOf = goal.metric().isEmpty() ? result.unit : goal.metric();
+      String unitOf = goal.metric().isEmpty() ? result.unit
+          : goal.metric().startsWith("p") && goal.metric().length() == 3 ? result.unit + " at " + goal.metric() : goal.metric();
       if (!Double.isNaN(goal.maxRatio())) {
         parts.add("≤ " + num(goal.maxRatio()) + "× " + ref);
       }

@@ -90,4 +90,20 @@ class ResultsReportTest {
 
     assertThat(Files.readString(md)).contains("| cacheHit1Kb models=1000 | 8.00 ± 1.50 ns/op | 0.00 B | baseline models=1000 | 2.00 |");
   }
+  @Test
+  void should_hold_a_sampled_time_to_its_goal_at_p50_rather_than_its_mean() throws Exception {
+    Path json = dir.resolve("results.json");
+    String baseline = "{\"benchmark\":\"io.modelmux.benchmarks.GatewayBenchmark.baseline\",\"mode\":\"sample\",\"threads\":1,"
+        + "\"params\":{},\"primaryMetric\":{\"score\":0.36,\"scoreError\":0.01,\"scoreUnit\":\"ms/op\","
+        + "\"scorePercentiles\":{\"50.0\":0.336,\"99.0\":0.92}}}";
+    String gateway = baseline.replace(".baseline", ".gateway").replace("0.36,", "2.0,").replace("0.336", "0.6");
+    Files.writeString(json, "[" + baseline + "," + gateway + "]");
+    Path md = dir.resolve("RESULTS.md");
+
+    ResultsReport.main(new String[] {json.toString(), md.toString(), dir.resolve("c.png").toString()});
+
+    // mean 2.0 is far over 0.36 + 0.3, but the goal is on p50: 0.6 against 0.336 + 0.3
+    assertThat(Files.readString(md)).contains("| gateway (sample) | 2.00 ± 0.0100 ms/op (p50 0.600, p99 0.920); p50 0.600 |")
+        .contains("| baseline | 1.79 | ≤ baseline + 0.300 ms/op at p50 | yes |");
+  }
 }
