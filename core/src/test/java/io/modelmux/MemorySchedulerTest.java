@@ -170,6 +170,27 @@ class MemorySchedulerTest {
   }
 
   @Test
+  void should_warn_that_a_pool_other_than_unified_is_ignored_on_unified_memory() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      manager = builder(new MemoryConfig(MemoryConfig.Amount.ofBytes(1_000), null, null, -1, "lru",
+              Map.of("host", MemoryConfig.Amount.ofBytes(500))),
+          new Hardware(10_000, List.of(new Accelerator("mps", "gpu", 10_000, true)), true))
+          .model(echo("a", 300).build())
+          .build();
+    } finally {
+      System.setErr(before);
+    }
+
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("memory.pools.host is ignored: this machine's CPU and GPU share one memory");
+    assertThat(manager.pools()).extracting(PoolStatus::name, PoolStatus::budgetBytes)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("unified", 1_000L));
+  }
+
+  @Test
   void should_refuse_a_model_larger_than_its_pool_with_the_numbers() {
     manager = builder(budget(1_000), HOST_ONLY).model(echo("small", 300).build()).model(echo("huge", 5_000).build()).build();
     ask("small");

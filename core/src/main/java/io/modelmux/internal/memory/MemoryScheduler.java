@@ -167,7 +167,14 @@ public final class MemoryScheduler {
       }
     }
     for (Map.Entry<String, MemoryConfig.Amount> p : config.pools().entrySet()) {
-      if (!pools.containsKey(p.getKey()) && !unified) {
+      if (pools.containsKey(p.getKey())) {
+        continue;
+      }
+      if (unified) {
+        // read, and it cannot act: say so rather than let a budget pass for set
+        log.warn("memory.pools.{} is ignored: this machine's CPU and GPU share one memory, whose one pool is"
+            + " '{}'; give its budget as memory.pools.{} or memory.budget", p.getKey(), Footprint.UNIFIED, Footprint.UNIFIED);
+      } else {
         addPool(p.getKey(), host, p.getValue(), 1.0, config);
       }
     }
