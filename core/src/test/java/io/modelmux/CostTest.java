@@ -10,6 +10,7 @@ import io.modelmux.spi.Prices;
 import io.modelmux.testing.MutableClock;
 import io.modelmux.testing.ScriptedManagerTest;
 import io.modelmux.testing.Threads;
+import io.modelmux.testing.StandardError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -191,20 +192,14 @@ class CostTest extends ScriptedManagerTest {
 
   @Test
   void should_warn_of_a_route_spend_limit_over_a_model_without_a_price() {
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream before = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
+    String log = StandardError.capture(() -> {
       manager = builder()
           .model(priced("m", PRICES).build())
           .model(ModelSpec.builder("free", "scripted").build())
           .route(RouteConfig.builder("chat").split("m", 1).split("free", 1).fallbacks(List.of("free"))
               .spendLimit(SpendLimit.per(25, Duration.ofDays(1))).build())
           .build();
-    } finally {
-      System.setErr(before);
-    }
-    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    });
     assertThat(log).contains("route 'chat' has a spend_limit, but its model free@latest has no price");
     assertThat(log).doesNotContain("its model m@latest");
     assertThat(log.split("has no price", -1)).hasSize(2); // once, though named twice

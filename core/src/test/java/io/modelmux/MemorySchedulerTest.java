@@ -7,6 +7,7 @@ import io.modelmux.spi.Accelerator;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.GateModelFactory;
 import io.modelmux.testing.MutableClock;
+import io.modelmux.testing.StandardError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -120,10 +121,7 @@ class MemorySchedulerTest {
   @Test
   void should_balance_the_books_and_log_without_the_key_when_an_evicted_adapter_throws_from_unload() {
     String key = "sk-echo-unload-secret-0042";
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream before = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
+    String log = StandardError.capture(() -> {
       manager =
           builder(budget(1_000), HOST_ONLY)
               .model(echo("a", 600).option("fail_unload", true).option("api_key", key).build())
@@ -136,11 +134,8 @@ class MemorySchedulerTest {
       ask("a"); // and a comes back, evicting b
       assertThat(used("host")).isEqualTo(600);
       assertThat(status("b").state()).isEqualTo(ModelState.REGISTERED);
-    } finally {
-      System.setErr(before);
-    }
+    });
 
-    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(log).contains("model a@latest failed to unload cleanly").contains("fail_unload: true").doesNotContain(key);
   }
 
@@ -171,20 +166,15 @@ class MemorySchedulerTest {
 
   @Test
   void should_warn_that_a_pool_other_than_unified_is_ignored_on_unified_memory() {
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream before = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
+    String err = StandardError.capture(() -> {
       manager = builder(new MemoryConfig(MemoryConfig.Amount.ofBytes(1_000), null, null, -1, "lru",
               Map.of("host", MemoryConfig.Amount.ofBytes(500))),
           new Hardware(10_000, List.of(new Accelerator("mps", "gpu", 10_000, true)), true))
           .model(echo("a", 300).build())
           .build();
-    } finally {
-      System.setErr(before);
-    }
+    });
 
-    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+    assertThat(err)
         .contains("memory.pools.host is ignored: this machine's CPU and GPU share one memory");
     assertThat(manager.pools()).extracting(PoolStatus::name, PoolStatus::budgetBytes)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("unified", 1_000L));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.ScriptedModelFactory;
+import io.modelmux.testing.StandardError;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -126,18 +127,13 @@ class OverflowTest {
 
   @Test
   void should_warn_of_a_name_that_leads_nowhere_and_follow_a_model_registered_again() {
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream before = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
+    String err = StandardError.capture(() -> {
       backends.on("remote", (call, request, sink) -> {
         throw new RateLimitedException("429", "remote", 429, Duration.ofSeconds(30), null);
       });
       manager = builder().model(ModelSpec.builder("remote", "scripted").retry(QUICK).overflowTo(List.of("local", "gone")).build()).build();
-    } finally {
-      System.setErr(before);
-    }
-    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+    });
+    assertThat(err)
         .contains("model remote@latest overflows to 'local', which is not registered")
         .contains("overflows to 'gone'");
 

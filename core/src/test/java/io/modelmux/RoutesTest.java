@@ -9,6 +9,7 @@ import io.modelmux.spi.Prices;
 import io.modelmux.spi.TaskClassifier;
 import io.modelmux.testing.GateModelFactory;
 import io.modelmux.testing.MutableClock;
+import io.modelmux.testing.StandardError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -639,21 +640,15 @@ class RoutesTest {
 
   @Test
   void should_warn_of_no_configured_section_now_that_all_are_live() {
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream before = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
+    String log = StandardError.capture(() -> {
       ModelMuxConfig config =
           ModelMuxConfig.parse(
               "models:\n  - {id: a, type: echo, max_concurrency: 2, price: {input: 1, output: 2}}\n  - {id: b, type: echo}\n"
                   + "routes:\n  - {name: r, target: a, fallbacks: [b]}\ncache: {max_entries: 10, ttl: 1m}\n",
               "models.yaml", n -> null);
       manager = builder().config(config).build();
-    } finally {
-      System.setErr(before);
-    }
+    });
 
-    String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(log).as("max_concurrency, fallbacks, price and the cache are all live")
         .doesNotContain("not live").doesNotContain("max_concurrency").doesNotContain("fallbacks").doesNotContain("cache")
         .doesNotContain("price");
