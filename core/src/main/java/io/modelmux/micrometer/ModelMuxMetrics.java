@@ -73,8 +73,8 @@ import org.jspecify.annotations.Nullable;
  * modelmux.listener.events.dropped}. A model's meters are removed when it is unregistered; one
  * registered later gets its own.
  *
- * <p>Recording runs on the request's thread and allocates a few small objects per request (the
- * tags); it never throws into the request. {@link #close()} detaches it and removes its meters.
+ * <p>Recording runs on the request's thread; each meter is found in the registry once per set of
+ * tags and kept, so a request allocates only its small keys; it never throws into the request. {@link #close()} detaches it and removes its meters.
  * Thread-safe.
  */
 public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
@@ -97,6 +97,14 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
   private final Map<ModelRef, RegisteredModel> byRef = new ConcurrentHashMap<>();
   private final List<Meter> shared = new ArrayList<>();
   private final Observer observer = new Observer();
+  /**
+   * The meters a request records into, by what tags them: found once, then reused, rather than
+   * built and looked up in the registry on every request (a builder, tags sorted, a map lookup
+   * per meter). Bounded by the registered names and a fixed family of outcomes; a model's
+   * attempt counters go when it is unregistered, as they go from the registry.
+   */
+  private final Map<ResponseKey, ResponseMeters> responseMeters = new ConcurrentHashMap<>();
+  private final Map<AttemptKey, Counter> attemptCounters = new ConcurrentHashMap<>();
   private volatile @Nullable MeterRegistry registry;
 
   /**
@@ -198,6 +206,7 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
       if (meters != null && r != null) {
         meters.forEach(r::remove);
       }
+      attemptCounters.keySet().removeIf(k -> k.model().equals(m.ref));
       if (r != null) {
         for (Meter meter : r.find("modelmux.attempts").tags("model", m.ref.id(), "version", m.ref.version()).meters()) {
           r.remove(meter);
@@ -211,13 +220,17 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
       if (r == null || request.shadow()) {
         return;
       }
-      Counter.builder("modelmux.attempts")
-          .tags("model", attempt.model().id(), "version", attempt.model().version(),
-              "outcome", attempt.outcome().name().toLowerCase(java.util.Locale.ROOT),
-              "error.type", attempt.errorType().orElse("none"))
-          .description("Attempts on a model, by how they ended")
-          .register(r)
-          .increment();
+      AttemptKey key = new AttemptKey(attempt.model(), attempt.outcome(), attempt.errorType().orElse("none"));
+      Counter counter = attemptCounters.get(key);
+      if (counter == null) {
+        counter = attemptCounters.computeIfAbsent(key, k -> Counter.builder("modelmux.attempts")
+            .tags("model", k.model().id(), "version", k.model().version(),
+                "outcome", k.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                "error.type", k.errorType())
+            .description("Attempts on a model, by how they ended")
+            .register(r));
+      }
+      counter.increment();
     }
 
     @Override
@@ -232,37 +245,27 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
       }
       RegisteredModel served = byRef.get(response.model());
       String provider = served == null ? "none" : provider(served.spec.type());
-      Tags tags = Tags.of(
-          "gen_ai.operation.name", operation(request),
-          "gen_ai.provider.name", provider,
-          "gen_ai.request.model", requested(request, null),
-          "gen_ai.response.model", response.model().id(),
-          "modelmux.model.version", response.model().version());
-      duration(r, tags.and("error.type", "none"), response.latency());
+      ResponseKey key = new ResponseKey(operation(request), provider, requested(request, null), response.model());
+      ResponseMeters meters = responseMeters.get(key);
+      if (meters == null) {
+        meters = responseMeters.computeIfAbsent(key, k -> new ResponseMeters(r, k));
+      }
+      meters.duration.record(response.latency());
       Usage usage = response.usage().orElse(null);
       if (usage != null) {
-        tokens(r, tags, "input", usage.promptTokens());
-        tokens(r, tags, "output", usage.completionTokens());
+        meters.input.record(usage.promptTokens());
+        meters.output.record(usage.completionTokens());
       }
       Duration ttft = response.timeToFirstToken().orElse(null);
       if (ttft != null && request.stream()) {
-        Timer.builder("gen_ai.client.operation.time_to_first_chunk")
-            .description("Time to receive the first chunk of a streamed answer")
-            .serviceLevelObjectives(DURATION_SLO)
-            .tags(tags).register(r).record(ttft);
+        meters.timeToFirstChunk().record(ttft);
       }
       if (ttft != null && served != null && inProcess(served)) {
-        Timer.builder("gen_ai.server.time_to_first_token")
-            .description("Time to generate the first token, in this process")
-            .serviceLevelObjectives(TTFT_SLO)
-            .tags(tags).register(r).record(ttft);
+        meters.timeToFirstToken().record(ttft);
         if (usage != null && usage.completionTokens() > 1) {
           long after = response.latency().toNanos() - ttft.toNanos();
           if (after >= 0) {
-            Timer.builder("gen_ai.server.time_per_output_token")
-                .description("Time per output token after the first, in this process")
-                .serviceLevelObjectives(TPOT_SLO)
-                .tags(tags).register(r).record(after / (usage.completionTokens() - 1), TimeUnit.NANOSECONDS);
+            meters.timePerOutputToken().record(after / (usage.completionTokens() - 1), TimeUnit.NANOSECONDS);
           }
         }
       }
@@ -359,6 +362,64 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
     }
   }
 
+  /** What a successful request's GenAI meters are tagged with. */
+  private record ResponseKey(String operation, String provider, String requested, ModelRef model) {
+    Tags tags() {
+      return Tags.of(
+          "gen_ai.operation.name", operation,
+          "gen_ai.provider.name", provider,
+          "gen_ai.request.model", requested,
+          "gen_ai.response.model", model.id(),
+          "modelmux.model.version", model.version());
+    }
+  }
+
+  /** What an attempt counter is tagged with. */
+  private record AttemptKey(ModelRef model, Attempt.Outcome outcome, String errorType) {}
+
+  /** The GenAI meters of one {@link ResponseKey}; the rarer ones made on first use. */
+  private static final class ResponseMeters {
+    private final MeterRegistry registry;
+    private final Tags tags;
+    final Timer duration;
+    final DistributionSummary input;
+    final DistributionSummary output;
+    private volatile @Nullable Timer timeToFirstChunk;
+    private volatile @Nullable Timer timeToFirstToken;
+    private volatile @Nullable Timer timePerOutputToken;
+
+    ResponseMeters(MeterRegistry registry, ResponseKey key) {
+      this.registry = registry;
+      this.tags = key.tags();
+      this.duration = durationTimer(registry, tags.and("error.type", "none"));
+      this.input = tokenSummary(registry, tags, "input");
+      this.output = tokenSummary(registry, tags, "output");
+    }
+
+    // a race may register one of these twice: the registry returns the same meter both times
+    Timer timeToFirstChunk() {
+      Timer t = timeToFirstChunk;
+      return t != null ? t : (timeToFirstChunk = timer("gen_ai.client.operation.time_to_first_chunk",
+          "Time to receive the first chunk of a streamed answer", DURATION_SLO));
+    }
+
+    Timer timeToFirstToken() {
+      Timer t = timeToFirstToken;
+      return t != null ? t : (timeToFirstToken = timer("gen_ai.server.time_to_first_token",
+          "Time to generate the first token, in this process", TTFT_SLO));
+    }
+
+    Timer timePerOutputToken() {
+      Timer t = timePerOutputToken;
+      return t != null ? t : (timePerOutputToken = timer("gen_ai.server.time_per_output_token",
+          "Time per output token after the first, in this process", TPOT_SLO));
+    }
+
+    private Timer timer(String name, String description, Duration[] buckets) {
+      return Timer.builder(name).description(description).serviceLevelObjectives(buckets).tags(tags).register(registry);
+    }
+  }
+
   private static String operation(RequestInfo request) {
     return request.request().isChat() ? "chat" : "text_completion";
   }
@@ -373,21 +434,23 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
   }
 
   private static void duration(MeterRegistry r, Tags tags, Duration d) {
-    Timer.builder("gen_ai.client.operation.duration")
+    durationTimer(r, tags).record(d);
+  }
+
+  private static Timer durationTimer(MeterRegistry r, Tags tags) {
+    return Timer.builder("gen_ai.client.operation.duration")
         .description("GenAI operation duration")
         .serviceLevelObjectives(DURATION_SLO)
         .tags(tags)
-        .register(r)
-        .record(d);
+        .register(r);
   }
 
-  private static void tokens(MeterRegistry r, Tags tags, String type, long n) {
-    DistributionSummary.builder("gen_ai.client.token.usage")
+  private static DistributionSummary tokenSummary(MeterRegistry r, Tags tags, String type) {
+    return DistributionSummary.builder("gen_ai.client.token.usage")
         .description("Number of input and output tokens used")
         .serviceLevelObjectives(TOKEN_BUCKETS)
         .tags(tags.and("gen_ai.token.type", type))
-        .register(r)
-        .record(n);
+        .register(r);
   }
 
   private static Duration[] seconds(double[] buckets) {

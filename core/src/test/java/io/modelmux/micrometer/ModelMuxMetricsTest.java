@@ -225,6 +225,12 @@ class ModelMuxMetricsTest {
     manager.generate(GenerateRequest.of("remote", PROMPT));
     assertThat(registry.get("modelmux.model.loads").tags("model", "remote").functionCounter().count())
         .as("the new registration's own count").isEqualTo(1);
+    assertThat(registry.get("modelmux.attempts").tags("model", "remote", "outcome", "succeeded").counter().count())
+        .as("a counter in the registry again, not the removed one kept aside").isEqualTo(1);
+    manager.generate(GenerateRequest.of("remote", PROMPT + " again"));
+    assertThat(registry.get("modelmux.attempts").tags("model", "remote", "outcome", "succeeded").counter().count()).isEqualTo(2);
+    assertThat(registry.get("gen_ai.client.operation.duration").tags("gen_ai.request.model", "remote").timer().count())
+        .as("both requests that named remote, in one timer (the first request named the route)").isEqualTo(2);
 
     metrics.close();
     assertThat(registry.find("modelmux.model.loads").meters()).isEmpty();
