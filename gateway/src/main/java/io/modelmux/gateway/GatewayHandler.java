@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelmux.GenerateResponse;
 import io.modelmux.GuardStats;
 import io.modelmux.ModelMuxException;
+import io.modelmux.spi.MessageText;
 import io.modelmux.ModelState;
 import io.modelmux.ModelStatus;
 import io.modelmux.MultiModelManager;
@@ -149,7 +150,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         return;
       default:
         writeError(response, new ApiError(404, ApiError.NOT_FOUND, "unknown_path", null,
-            "No such endpoint: " + method + " " + clip(path) + ". This gateway serves POST"
+            "No such endpoint: " + method + " " + MessageText.clip(path) + ". This gateway serves POST"
                 + " /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health and"
                 + " GET /metrics.", null), callback);
     }
@@ -161,7 +162,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
     response.getHeaders().put(HttpHeader.ALLOW, allowed);
     writeError(response, new ApiError(405, ApiError.INVALID_REQUEST, "method_not_allowed", null,
-        "Method " + clip(method) + " is not allowed here; use " + allowed + ".", null), callback);
+        "Method " + MessageText.clip(method) + " is not allowed here; use " + allowed + ".", null), callback);
     return false;
   }
 
@@ -197,7 +198,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         timeout = Quantities.parseDuration(timeoutHeader.trim());
       } catch (RuntimeException e) {
         writeError(response, ApiError.invalid("The header " + TIMEOUT_HEADER + " must be a"
-            + " duration such as 30s, 500ms or 2m; got '" + clip(timeoutHeader) + "'.", null), callback);
+            + " duration such as 30s, 500ms or 2m; got '" + MessageText.clip(timeoutHeader) + "'.", null), callback);
         return;
       }
       if (timeout.isNegative() || timeout.isZero()) {
@@ -251,9 +252,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   }
 
   private void stream(OpenAiRequest parsed, Request request, Response response, Callback callback) {
-    SseStream[] self = new SseStream[1];
-    SseStream stream = new SseStream(parsed, response, callback, () -> streams.remove(self[0]));
-    self[0] = stream;
+    SseStream stream = new SseStream(parsed, response, callback, streams::remove);
     streams.add(stream);
     request.addFailureListener(x -> stream.cancel());
     try {
@@ -283,15 +282,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         open.add(m.ref().toString());
       }
     }
-    String status = draining ? "draining" : "ok";
-    StringBuilder json = new StringBuilder(128)
-        .append("{\"status\":\"").append(status).append("\",\"models\":").append(models.size())
-        .append(",\"loaded\":").append(loaded).append(",\"open_circuits\":[");
-    for (int i = 0; i < open.size(); i++) {
-      json.append(i == 0 ? "" : ",").append('"').append(jsonEscape(open.get(i))).append('"');
-    }
-    json.append("]}");
-    write(response, draining ? 503 : 200, JSON, json.toString().getBytes(StandardCharsets.UTF_8), callback);
+    write(response, draining ? 503 : 200, JSON,
+        OpenAiJson.health(draining ? "draining" : "ok", models.size(), loaded, open), callback);
   }
 
   /** Every name a request may give, in order: ids, id@versions, aliases, routes. */
@@ -319,10 +311,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   }
 
   private void model(String name, Response response, Callback callback) {
-    OpenAiJson.ModelName found = names().get(name);
+    Map<String, OpenAiJson.ModelName> names = names();
+    OpenAiJson.ModelName found = names.get(name);
     if (found == null) {
       writeError(response, new ApiError(404, ApiError.NOT_FOUND, "model_not_found", "model",
-          "Unknown model '" + clip(name) + "'. Known: " + String.join(", ", names().keySet()) + ".", null),
+          "Unknown model '" + MessageText.clip(name) + "'. Known: " + String.join(", ", names.keySet()) + ".", null),
           callback);
       return;
     }
@@ -358,19 +351,5 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         .tag("endpoint", endpoint)
         .tag("status", Integer.toString(status))
         .register(registry)).increment();
-  }
-
-  private static String clip(String s) {
-    String t = s.length() <= 60 ? s : s.substring(0, 60) + "...";
-    StringBuilder out = new StringBuilder(t.length());
-    for (int i = 0; i < t.length(); i++) {
-      char c = t.charAt(i);
-      out.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return out.toString();
-  }
-
-  private static String jsonEscape(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 }

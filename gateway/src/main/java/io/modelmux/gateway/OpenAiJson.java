@@ -191,6 +191,22 @@ final class OpenAiJson {
     g.writeEndObject();
   }
 
+  /** {@code GET /health}: the gateway's state and its models'. */
+  static byte[] health(String status, int models, long loaded, java.util.List<String> openCircuits) {
+    return write(g -> {
+      g.writeStartObject();
+      g.writeStringField("status", status);
+      g.writeNumberField("models", models);
+      g.writeNumberField("loaded", loaded);
+      g.writeArrayFieldStart("open_circuits");
+      for (String m : openCircuits) {
+        g.writeString(m);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
   /** A name in the model list: a model id, an {@code id@version}, an alias or a route. */
   record ModelName(String name, String kind, String target) {}
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.modelmux.ChatMessage;
 import io.modelmux.GenerateRequest;
 import io.modelmux.ModelMuxException;
+import io.modelmux.spi.MessageText;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,7 +166,7 @@ final class OpenAiRequest {
       if (r == null) {
         throw new Refused(
             "'" + param + ".role' must be one of system, developer, user, assistant"
-                + (role == null ? "" : "; got '" + clip(role) + "'")
+                + (role == null ? "" : "; got '" + MessageText.clip(role) + "'")
                 + (role != null && role.equals("tool") ? " (tool calls are not supported)" : "")
                 + ".",
             param + ".role");
@@ -196,7 +197,7 @@ final class OpenAiRequest {
         if (!"text".equals(type) || !part.path("text").isTextual()) {
           throw new Refused(
               "'" + param + "' may hold only text parts ({\"type\": \"text\", \"text\": ...})"
-                  + (type == null ? "" : "; got a part of type '" + clip(type) + "'") + ".",
+                  + (type == null ? "" : "; got a part of type '" + MessageText.clip(type) + "'") + ".",
               param);
         }
         text.append(part.get("text").textValue());
@@ -330,10 +331,5 @@ final class OpenAiRequest {
       throw new Refused("'" + field + "' must be a whole number.", field);
     }
     return v.longValue();
-  }
-
-  /** A caller's value quoted in a message, cut short. */
-  private static String clip(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 }

@@ -31,7 +31,7 @@ final class SseStream extends IteratingCallback implements StreamListener {
   private final long created;
   private final Response response;
   private final Callback done;
-  private final Runnable onEnd;
+  private final java.util.function.Consumer<SseStream> onEnd;
 
   private final Object lock = new Object();
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream(512); // guarded by lock
@@ -42,7 +42,7 @@ final class SseStream extends IteratingCallback implements StreamListener {
   private volatile @Nullable StreamHandle handle;
   private volatile boolean cancelRequested;
 
-  SseStream(OpenAiRequest request, Response response, Callback done, Runnable onEnd) {
+  SseStream(OpenAiRequest request, Response response, Callback done, java.util.function.Consumer<SseStream> onEnd) {
     this.request = request;
     this.requestedModel = request.model;
     this.id = OpenAiJson.newId(request.kind);
@@ -144,12 +144,12 @@ final class SseStream extends IteratingCallback implements StreamListener {
   }
 
   private void finishPlain() {
-    onEnd.run();
+    onEnd.accept(this);
     done.succeeded();
   }
 
   private void failPlain(Throwable x) {
-    onEnd.run();
+    onEnd.accept(this);
     done.failed(x);
   }
 
@@ -178,14 +178,14 @@ final class SseStream extends IteratingCallback implements StreamListener {
 
   @Override
   protected void onCompleteSuccess() {
-    onEnd.run();
+    onEnd.accept(this);
     done.succeeded();
   }
 
   @Override
   protected void onCompleteFailure(Throwable cause) {
     cancel();
-    onEnd.run();
+    onEnd.accept(this);
     done.failed(cause);
   }
 }
