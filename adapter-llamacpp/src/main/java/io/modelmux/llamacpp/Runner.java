@@ -131,6 +131,13 @@ public final class Runner {
         out.flush();
       }
     } catch (RuntimeException | Error e) {
+      // llama.cpp logs from a thread of its own: give it time to print why, which the adapter
+      // puts in its message, before the adapter ends this process
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
       error(0, String.valueOf(e.getMessage()));
     }
   }

@@ -412,6 +412,9 @@ final class RunnerProcess implements AutoCloseable {
   /** Ends the runner: asks it to leave, then makes it. Every byte the model took is freed. */
   @Override
   public void close() {
+    if (closing) {
+      return;
+    }
     closing = true;
     try {
       synchronized (out) {
@@ -431,6 +434,7 @@ final class RunnerProcess implements AutoCloseable {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
       reader.join(1000);
+      logPump.join(1000);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
