@@ -137,6 +137,7 @@ final class LlamaCppAdapter implements ModelAdapter {
         boolean template = gguf.string("tokenizer.chat_template") != null;
         int gpuLayers = settings.effectiveGpuLayers(isAppleSilicon());
         runner = RunnerProcess.start(modelId, RUNNER_JVM_OPTIONS, Duration.ofSeconds(30));
+        long bare = runner.residentBytes(); // its JVM, before llama.cpp
         CompletableFuture<String> outcome = new CompletableFuture<>();
         runner.onLoad(outcome::complete);
         runner.sendLoad(file.toString(), context * settings.parallel(), settings.parallel(), settings.threads(), gpuLayers,
@@ -155,7 +156,12 @@ final class LlamaCppAdapter implements ModelAdapter {
                   + (said.isEmpty() || problem.contains(said) ? "" : "; llama.cpp said: " + said),
               modelId, null);
         }
-        long measured = Math.max(runner.residentBytes(), runner.reportedBufferBytes() + RUNNER_BYTES);
+        // what the runner holds now, or, when more, its JVM and every buffer llama.cpp reported (a
+        // KV cache is allocated whole, but its pages become resident only as it fills)
+        long now = runner.residentBytes();
+        long measured = now < 0 || bare < 0
+            ? runner.reportedBufferBytes() + RUNNER_BYTES // no /proc here (macOS, Windows): llama.cpp's word and ours
+            : Math.max(now, bare + runner.reportedBufferBytes());
         loaded = new Loaded(runner, gguf, context, template, extracted, measured);
         log.info(
             "model {}: loaded {} ({}, {} MB of tensors) in a llama.cpp runner (pid {}): {} slots of {} tokens,"

@@ -398,7 +398,10 @@ final class RunnerProcess implements AutoCloseable {
         if (m.find()) {
           reportedBufferBytes += (long) (Double.parseDouble(m.group(1)) * (1 << 20));
         }
-        if (line.startsWith("E ")) {
+        if (line.contains("falling back to chatml")) {
+          log.warn("model {}: llama.cpp cannot run the chat template in its GGUF and renders chat requests as ChatML"
+              + " instead, which may not be what the model was trained on; send prompts, or fix the template ({})", modelId, line);
+        } else if (line.startsWith("E ")) {
           NATIVE_LOG.warn("{}: {}", modelId, line.substring(2));
         } else {
           NATIVE_LOG.debug("{}: {}", modelId, line.startsWith("I ") || line.startsWith("W ") || line.startsWith("D ") ? line.substring(2) : line);

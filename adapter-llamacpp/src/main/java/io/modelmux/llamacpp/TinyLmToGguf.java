@@ -60,17 +60,23 @@ public final class TinyLmToGguf {
 
   /** Converts the tiny LM at {@code source} (a directory, or {@code classpath:/...}) into {@code out}. */
   static void convert(String source, OutputStream out) throws IOException {
+    convert(source, out, null);
+  }
+
+  /** Converts, adding {@code chatTemplate} (Jinja) as the model's chat template when not null. */
+  static void convert(String source, OutputStream out, String chatTemplate) throws IOException {
     JsonNode config;
     Map<String, float[]> params;
     Map<String, long[]> shapes = new HashMap<>();
-    try (InputStream c = open(source, "tiny-lm.json");
-        InputStream p = open(source, "tiny-lm-0000.params")) {
+    try (InputStream c = open(source, "tiny-lm.json")) {
       config = new ObjectMapper().readTree(c);
-      params = readParams(new DataInputStream(new BufferedInputStream(p, 1 << 16)), shapes);
     }
     if (!"modelmux-tiny-lm".equals(config.path("format").asText()) || !"byte".equals(config.path("tokenizer").asText())) {
       throw new IOException(source + " is not a tiny LM with the byte tokenizer (tiny-lm.json: format "
           + config.path("format") + ", tokenizer " + config.path("tokenizer") + ")");
+    }
+    try (InputStream p = open(source, "tiny-lm-0000.params")) {
+      params = readParams(new DataInputStream(new BufferedInputStream(p, 1 << 16)), shapes);
     }
     int vocab = config.path("vocab_size").asInt();
     int context = config.path("context_length").asInt();
@@ -102,6 +108,9 @@ public final class TinyLmToGguf {
         .put("tokenizer.ggml.add_bos_token", false)
         .put("tokenizer.ggml.add_eos_token", false);
     float[] embedding = take(params, shapes, "tok_emb", vocab, d);
+    if (chatTemplate != null) {
+      w.put("tokenizer.chat_template", chatTemplate);
+    }
     w.tensor("token_embd.weight", embedding, vocab, d);
     w.tensor("position_embd.weight", take(params, shapes, "pos_emb", context, d), context, d);
     for (int l = 0; l < layers; l++) {
