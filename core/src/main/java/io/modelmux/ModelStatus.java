@@ -111,7 +111,11 @@ public final class ModelStatus {
     return servingStats;
   }
 
-  /** Returns whether the model runs in this process (a local model), rather than behind a server. */
+  /**
+   * Returns whether the model is local: computed on this machine by an engine ModelMux drives, in
+   * this process or in a runner process of its own ({@code ModelAdapter.local()}), rather than
+   * behind a server.
+   */
   public boolean inProcess() {
     return inProcess;
   }

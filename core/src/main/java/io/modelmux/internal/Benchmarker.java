@@ -204,7 +204,7 @@ public final class Benchmarker {
     }
     boolean local;
     try {
-      local = m.adapter.residentInProcess();
+      local = m.adapter.local();
     } catch (RuntimeException e) {
       local = false;
     }

@@ -593,7 +593,7 @@ public final class DefaultMultiModelManager implements MultiModelManager {
 
   private static boolean inProcess(RegisteredModel m) {
     try {
-      return m.adapter.residentInProcess();
+      return m.adapter.local();
     } catch (RuntimeException e) {
       return false;
     }

@@ -356,7 +356,7 @@ public final class ModelMuxMetrics implements MeterBinder, AutoCloseable {
 
   private static boolean inProcess(RegisteredModel m) {
     try {
-      return m.adapter.residentInProcess();
+      return m.adapter.local();
     } catch (RuntimeException e) {
       return false;
     }

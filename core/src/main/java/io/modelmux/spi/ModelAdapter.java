@@ -88,6 +88,17 @@ public interface ModelAdapter extends AutoCloseable {
   }
 
   /**
+   * Returns whether the model runs on this machine, computed by an engine the adapter drives (in
+   * this process or in a process the adapter started), rather than behind a server someone else
+   * runs: the manager then reports it as local ({@code ModelStatus.inProcess()}), records the
+   * server-side token timings of the GenAI conventions for it, and a benchmark round leaves it
+   * alone while unloaded. Defaults to {@link #residentInProcess()}.
+   */
+  default boolean local() {
+    return residentInProcess();
+  }
+
+  /**
    * Starts what the adapter shares with its other models, such as an inference engine and its
    * native libraries, so that the first model's measured footprint does not include them. Called
    * before each {@link #load()} of an adapter that is {@link #residentInProcess()} (the loads

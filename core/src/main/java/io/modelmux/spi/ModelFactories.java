@@ -36,6 +36,7 @@ public final class ModelFactories {
   private static final Map<String, String> KNOWN_ARTIFACTS =
       Map.of(
           "djl", "io.modelmux:modelmux-djl",
+          "llamacpp", "io.modelmux:modelmux-llamacpp",
           "openai", "io.modelmux:modelmux-http",
           "gemini", "io.modelmux:modelmux-gemini");
 
