@@ -59,6 +59,21 @@ final class LlamaCppAdapter implements ModelAdapter {
       List.of("-Xms8m", "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
           "-XX:-UsePerfData", "-Djava.awt.headless=true");
 
+  /** System properties of this JVM that the runner's JVM gets too: where java-llama.cpp finds its native library. */
+  static final List<String> PASSED_PROPERTIES = List.of("de.kherud.llama.lib.path", "java.library.path", "java.io.tmpdir");
+
+  /** Returns {@link #RUNNER_JVM_OPTIONS} and this JVM's {@link #PASSED_PROPERTIES}. */
+  static List<String> runnerJvmOptions() {
+    List<String> options = new ArrayList<>(RUNNER_JVM_OPTIONS);
+    for (String p : PASSED_PROPERTIES) {
+      String v = System.getProperty(p);
+      if (v != null && !v.isEmpty()) {
+        options.add("-D" + p + "=" + v);
+      }
+    }
+    return options;
+  }
+
   /**
    * What the runner process takes, resident, beyond llama.cpp's buffers: its JVM, the native
    * library, llama.cpp's threads (measured: 77 MB on Linux x86_64 with the tiny GGUF's 4.5 MB
@@ -136,12 +151,12 @@ final class LlamaCppAdapter implements ModelAdapter {
         int context = context(gguf, file);
         boolean template = gguf.string("tokenizer.chat_template") != null;
         int gpuLayers = settings.effectiveGpuLayers(isAppleSilicon());
-        runner = RunnerProcess.start(modelId, RUNNER_JVM_OPTIONS, Duration.ofSeconds(30));
+        runner = RunnerProcess.start(modelId, runnerJvmOptions(), Duration.ofSeconds(30));
         long bare = runner.residentBytes(); // its JVM, before llama.cpp
         CompletableFuture<String> outcome = new CompletableFuture<>();
         runner.onLoad(outcome::complete);
         runner.sendLoad(file.toString(), context * settings.parallel(), settings.parallel(), settings.threads(), gpuLayers,
-            settings.kvCacheType(), template);
+            settings.mainGpu(), settings.kvCacheType(), template);
         String problem;
         try {
           problem = outcome.get(settings.loadTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -257,6 +272,15 @@ final class LlamaCppAdapter implements ModelAdapter {
         log.debug("could not delete {}", extracted, e);
       }
     }
+  }
+
+  /**
+   * A local model, though not resident in this process: its memory is the runner's, measured
+   * there, so the manager does not measure this process's growth over its load.
+   */
+  @Override
+  public boolean local() {
+    return true;
   }
 
   @Override

@@ -123,6 +123,12 @@ record LlamaCppSettings(
     }
   }
 
+  /** Returns the GPU of {@code device: cuda:N} (llama.cpp's main GPU), else 0. */
+  int mainGpu() {
+    int colon = device.indexOf(':');
+    return colon < 0 ? 0 : Integer.parseInt(device.substring(colon + 1));
+  }
+
   /** Whether the model's layers go to the GPU by default: Metal on Apple Silicon, CUDA when asked. */
   int effectiveGpuLayers(boolean appleSilicon) {
     if (gpuLayers >= 0) {

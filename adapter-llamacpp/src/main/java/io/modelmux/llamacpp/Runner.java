@@ -108,6 +108,7 @@ public final class Runner {
     int slots = in.readInt();
     int threads = in.readInt();
     int gpuLayers = in.readInt();
+    int mainGpu = in.readInt();
     String kvType = Wire.readString(in);
     boolean jinja = in.readBoolean();
     try {
@@ -119,6 +120,7 @@ public final class Runner {
               .setThreads(threads)
               .setThreadsBatch(threads)
               .setGpuLayers(gpuLayers)
+              .setMainGpu(mainGpu)
               .setCacheTypeK(CacheType.valueOf(kvType))
               .setCacheTypeV(CacheType.valueOf(kvType))
               .enableLogPrefix();

@@ -98,6 +98,10 @@ final class RunnerProcess implements AutoCloseable {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
+      // java-llama.cpp extracts its native library into its temp directory, and first deletes
+      // every file there whose name starts with "llama" or "jllama" (a user's llama-3.2-1b.gguf
+      // too, and another runner's library while that one loads it): each runner gets its own
+      command.add("-Dde.kherud.llama.tmpdir=" + dir);
       command.add("-cp");
       command.add(classPath());
       command.add(Runner.class.getName());
@@ -212,7 +216,8 @@ final class RunnerProcess implements AutoCloseable {
     loadListener = listener;
   }
 
-  void sendLoad(String path, int context, int slots, int threads, int gpuLayers, String kvType, boolean jinja) throws IOException {
+  void sendLoad(String path, int context, int slots, int threads, int gpuLayers, int mainGpu, String kvType, boolean jinja)
+      throws IOException {
     synchronized (out) {
       out.writeByte(Wire.LOAD);
       Wire.writeString(out, path);
@@ -220,6 +225,7 @@ final class RunnerProcess implements AutoCloseable {
       out.writeInt(slots);
       out.writeInt(threads);
       out.writeInt(gpuLayers);
+      out.writeInt(mainGpu);
       Wire.writeString(out, kvType.toUpperCase(java.util.Locale.ROOT));
       out.writeBoolean(jinja);
       out.flush();
@@ -445,11 +451,14 @@ final class RunnerProcess implements AutoCloseable {
     deleteQuietly(socketDir);
   }
 
+  /** Deletes the runner's directory: its socket and the native library it extracted there. */
   private static void deleteQuietly(Path dir) {
-    try {
-      Files.deleteIfExists(dir.resolve("s"));
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
       Files.deleteIfExists(dir);
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       log.debug("could not delete {}", dir, e);
     }
   }

@@ -19,7 +19,7 @@ final class Wire {
 
   // adapter to runner
   static final byte LOAD = 1; // string path, int context (all slots), int slots, int threads, int gpuLayers,
-  //                             string kvCacheType, boolean jinja
+  //                             int mainGpu, string kvCacheType, boolean jinja
   static final byte GENERATE = 2; // int id, string prompt, int messages (role, content)..., int nPredict, float temperature,
   //                                 int topK, float topP, long seed (-1 none), int stops, strings
   static final byte CANCEL = 3; // int id
