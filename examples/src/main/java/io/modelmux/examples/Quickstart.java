@@ -129,11 +129,15 @@ public final class Quickstart {
       for (ModelSpec spec : local) {
         loadWithProgress(models, spec.ref().toString(), out);
       }
+      PoolStatus shared = models.pools().get(0);
+      out.printf("  all %d in pool %s: %s of its %s%n", local.size(), shared.name(), mb(shared.usedBytes()), mb(shared.budgetBytes()));
+      Map<String, String> parity = parity(models, out);
 
-      section(out, "2. A memory budget that holds one of them: a second manager, the same two models");
+      List<ModelSpec> djl = local.stream().filter(spec -> spec.type().equals("djl")).toList();
+      section(out, "2. A memory budget that holds one of them: a second manager, the two tiny-lm versions");
       EventPrinter events = new EventPrinter(out);
-      try (MultiModelManager small = budgetManager(models, local, estimates, events, out)) {
-        long evictions = alternate(small, local, events, out);
+      try (MultiModelManager small = budgetManager(models, djl, estimates, events, out)) {
+        long evictions = alternate(small, djl, events, out);
 
         section(out, "3. Streaming: tiny-lm@1, each piece printed as it comes");
         String streamed = stream(models, out);
@@ -154,7 +158,7 @@ public final class Quickstart {
         section(out, "7. What each model did");
         List<String> rows = table(models, small, out);
         out.printf("%ntour done in %.1f s%n", (System.nanoTime() - started) / 1e9);
-        return new Report(evictions, alias.served(), alias.failed(), split, remoteFailure, fallback, streamed, rows);
+        return new Report(evictions, alias.served(), alias.failed(), split, remoteFailure, fallback, streamed, rows, parity);
       }
     }
   }
@@ -170,6 +174,7 @@ public final class Quickstart {
    * @param fallback the answer of the route that falls back from it
    * @param streamed the streamed text
    * @param tableRows the table's rows: manager and model, such as {@code main tiny-lm@1}
+   * @param greedy the greedy answer to one prompt, by model: tiny-lm@1 (DJL) and tiny-gguf (llama.cpp)
    */
   record Report(
       long evictions,
@@ -179,7 +184,8 @@ public final class Quickstart {
       String remoteFailure,
       GenerateResponse fallback,
       String streamed,
-      List<String> tableRows) {}
+      List<String> tableRows,
+      Map<String, String> greedy) {}
 
   // ---- 1. loading -----------------------------------------------------------------------------
 
@@ -198,6 +204,19 @@ public final class Quickstart {
     }
     ModelStatus s = models.model(model).orElseThrow();
     out.printf(" loaded in %d ms: %s%n", millis(System.nanoTime() - start), memory(s));
+  }
+
+  /** Asks the DJL and the llama.cpp copy of the same weights the same greedy question. */
+  private static Map<String, String> parity(MultiModelManager models, PrintStream out) {
+    Map<String, String> answers = new LinkedHashMap<>();
+    out.println("  the same weights on two engines, greedy, 32 tokens of \"ROMEO:\\n\":");
+    for (String model : List.of("tiny-lm@1", "tiny-gguf@1")) {
+      String text = models.generate(GenerateRequest.builder().model(model).prompt("ROMEO:\n").temperature(0).maxTokens(32).build()).text();
+      answers.put(model, text);
+      out.printf("    %-11s %s%n", model, text.replace("\n", "\\n"));
+    }
+    out.println("    " + (new java.util.HashSet<>(answers.values()).size() == 1 ? "identical" : "DIFFERENT"));
+    return answers;
   }
 
   // ---- 2. a budget that holds one model ---------------------------------------------------------
@@ -496,6 +515,10 @@ public final class Quickstart {
   }
 
   private static String describe(ModelSpec spec) {
+    if (spec.type().equals("llamacpp")) {
+      return "local (llamacpp): the tiny LM's weights as GGUF, in a llama.cpp runner process, "
+          + spec.optionInt("parallel").orElse(4) + " slots";
+    }
     if (spec.type().equals("djl")) {
       int batch = spec.optionInt("max_batch_size").orElse(1);
       return "local (djl): the built-in tiny LM, " + spec.optionString("dtype").orElse("float32") + ", "

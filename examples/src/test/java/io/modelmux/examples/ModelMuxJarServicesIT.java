@@ -27,6 +27,7 @@ class ModelMuxJarServicesIT {
             models:
               - {id: help, type: faq, path: "%s"}
               - {id: tiny-lm, type: djl, path: "classpath:/models/tiny-lm"}
+              - {id: tiny-gguf, type: llamacpp, path: "classpath:/models/tiny-lm.gguf", parallel: 1}
               - {id: llama-8b, type: openai, base_url: "http://127.0.0.1:9/v1", model: llama}
               - {id: gemini-flash, type: gemini, model: gemini-2.0-flash, api_key: never-sent}
             """
@@ -53,5 +54,32 @@ class ModelMuxJarServicesIT {
     assertThat(process.exitValue()).as("exit code; stderr: %s", stderr).isZero();
     assertThat(stdout).isEqualTo("Refunds take 5 working days." + System.lineSeparator());
     assertThat(stderr).contains("[help@latest, STOP, 5 tokens");
+  }
+
+  /** The shaded jar starts a llama.cpp runner from itself: the GGUF model answers, greedy, and only the answer is on stdout. */
+  @Test
+  void should_serve_the_tiny_gguf_through_a_runner_started_from_modelmux_jar(@TempDir Path dir) throws Exception {
+    Path jar = Path.of("target/modelmux.jar").toAbsolutePath();
+    Path yaml = Files.writeString(dir.resolve("models.yaml"),
+        "models:\n  - {id: tiny-gguf, type: llamacpp, path: \"classpath:/models/tiny-lm.gguf\", parallel: 1, device: cpu}\n");
+    Path out = dir.resolve("stdout.txt");
+    Path err = dir.resolve("stderr.txt");
+    Process process = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+            "run", "--config", yaml.toString(), "--model", "tiny-gguf", "--prompt", "ROMEO:\n", "--temperature", "0",
+            "--max-tokens", "24")
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile())
+        .start();
+    process.getOutputStream().close();
+    boolean ended = process.waitFor(2, TimeUnit.MINUTES);
+    if (!ended) {
+      process.destroyForcibly();
+    }
+    String stderr = Files.readString(err, StandardCharsets.UTF_8);
+    assertThat(ended).as("ended within 2 minutes; stderr: %s", stderr).isTrue();
+    assertThat(process.exitValue()).as("exit code; stderr: %s", stderr).isZero();
+    assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo("And then the courter, an" + System.lineSeparator());
+    assertThat(stderr).doesNotContain("llama_model_loader").doesNotContain("print_info");
   }
 }

@@ -21,7 +21,13 @@ class QuickstartTest {
     String out = bytes.toString(StandardCharsets.UTF_8);
     // loading: a progress line that ends with the time and the memory found
     assertThat(out).containsPattern("tiny-lm@1 +loading \\.* loaded in \\d+ ms: \\d+\\.\\d MB (measured|counted)")
-        .containsPattern("tiny-lm@2 +loading \\.* loaded in \\d+ ms: \\d+\\.\\d MB (measured|counted)");
+        .containsPattern("tiny-lm@2 +loading \\.* loaded in \\d+ ms: \\d+\\.\\d MB (measured|counted)")
+        .containsPattern("tiny-gguf@1 +loading \\.* loaded in \\d+ ms: \\d+\\.\\d MB (measured|counted)")
+        .containsPattern("all 3 in pool host: \\d+\\.\\d MB of its \\d+\\.\\d MB");
+    // the GGUF copy of the weights answers as the DJL one does
+    assertThat(report.greedy()).containsOnlyKeys("tiny-lm@1", "tiny-gguf@1");
+    assertThat(report.greedy().get("tiny-gguf@1")).hasSize(32).isEqualTo(report.greedy().get("tiny-lm@1"));
+    assertThat(out).contains("    identical\n");
 
     // a budget that holds one model: alternating requests evict, each eviction printed
     assertThat(report.evictions()).isPositive();
@@ -54,7 +60,8 @@ class QuickstartTest {
 
     // the table: a row per model of each manager, with every column filled
     assertThat(report.tableRows()).containsExactly(
-        "main tiny-lm@1", "main tiny-lm@2", "main llama-8b@latest", "budget tiny-lm@1", "budget tiny-lm@2");
+        "main tiny-lm@1", "main tiny-lm@2", "main tiny-gguf@1", "main llama-8b@latest", "budget tiny-lm@1",
+        "budget tiny-lm@2");
     String number = " +\\d+";
     String latency = " +\\d+(\\.\\d)? ms";
     assertThat(out)

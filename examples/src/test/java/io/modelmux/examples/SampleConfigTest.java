@@ -27,7 +27,7 @@ class SampleConfigTest {
     assertThat(config.defaultModel()).contains("tiny-lm");
     assertThat(config.models())
         .extracting(m -> m.ref() + " " + m.type())
-        .containsExactly("tiny-lm@1 djl", "tiny-lm@2 djl", "llama-8b@latest openai");
+        .containsExactly("tiny-lm@1 djl", "tiny-lm@2 djl", "tiny-gguf@latest llamacpp", "llama-8b@latest openai");
     ModelSpec tiny = config.models().get(0);
     assertThat(tiny.options()).containsEntry("path", "classpath:/models/tiny-lm");
     assertThat(tiny.tags()).containsExactly("chat");
@@ -42,7 +42,7 @@ class SampleConfigTest {
     assertThat(config.routes().get(2).shadow()).isPresent();
     assertThat(config.routes().get(0).fallbacks()).containsExactly("llama-8b");
     assertThat(config.routes().get(0).onContextLength()).hasValue("llama-8b");
-    ModelSpec remote = config.models().get(2);
+    ModelSpec remote = config.models().get(3);
     assertThat(remote.maxConcurrency()).hasValue(16);
     assertThat(remote.maxQueue()).isEqualTo(64);
     assertThat(remote.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(20));
