@@ -341,9 +341,13 @@ final class LlamaCppAdapter implements ModelAdapter {
     int id = ids.incrementAndGet();
     Call call = new Call(sink);
     long start = System.nanoTime();
+    Duration left = request.timeLeft().orElse(null);
+    // an interrupted caller of a whole answer with no deadline stops waiting at once; its slot
+    // finishes at the token limit (java-llama.cpp can cancel only what it streams)
+    byte mode = sink != null ? Wire.STREAM : left != null ? Wire.WHOLE_CANCELLABLE : Wire.WHOLE;
     try {
       l.runner.sendGenerate(
-          id, call, prompt, messages, o.maxTokens().orElse(settings.maxTokens()),
+          id, mode, call, prompt, messages, o.maxTokens().orElse(settings.maxTokens()),
           (float) o.temperature().orElse(settings.temperature()), o.topK().orElse(settings.topK()),
           (float) o.topP().orElse(settings.topP()), o.seed().orElse(-1L) & Long.MAX_VALUE, o.stop());
     } catch (IOException e) {
@@ -353,7 +357,6 @@ final class LlamaCppAdapter implements ModelAdapter {
     if (sink != null) {
       sink.onCancel(() -> l.runner.sendCancel(id));
     }
-    Duration left = request.timeLeft().orElse(null);
     try {
       Done done = left == null ? call.result.get() : call.result.get(Math.max(0, left.toNanos()), TimeUnit.NANOSECONDS);
       int maxTokens = o.maxTokens().orElse(settings.maxTokens());

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param path the {@code .gguf} file, or {@code classpath:/...}
  * @param contextLength tokens per request (per slot); 0 for the model's own, at most 4096
  * @param parallel llama.cpp's parallel slots: requests decoded together
- * @param threads CPU threads for decoding
+ * @param threads CPU threads for decoding (default {@link #defaultThreads()})
  * @param gpuLayers layers offloaded to the GPU (Metal, CUDA); -1 for the device's default
  * @param kvCacheType the KV cache's element type: f32, f16, q8_0, q4_0 ...
  * @param maxTokens the most tokens generated when a request does not say
@@ -56,7 +56,7 @@ record LlamaCppSettings(
       throw spec.optionError("context_length", "must be at least 1 (or left out for the model's own), got " + context);
     }
     int parallel = atLeastOne(spec, "parallel", 4);
-    int threads = atLeastOne(spec, "threads", Runtime.getRuntime().availableProcessors());
+    int threads = atLeastOne(spec, "threads", defaultThreads());
     int gpuLayers = spec.optionInt("gpu_layers").orElse(-1);
     if (gpuLayers < -1) {
       throw spec.optionError("gpu_layers", "must be 0 or more (or left out for the device's default), got " + gpuLayers);
@@ -92,6 +92,15 @@ record LlamaCppSettings(
     Path base = spec.location().map(l -> Path.of(l.source()).toAbsolutePath().getParent()).orElse(null);
     return new LlamaCppSettings(
         path, context, parallel, threads, gpuLayers, kv, maxTokens, temperature, topK, topP, loadTimeout, device, base);
+  }
+
+  /**
+   * Half the processors (at least one), as llama.cpp itself takes its machine's physical cores:
+   * its workers spin while they wait, and on this project's 2-core machine two of them beside the
+   * JVM's threads made the tiny GGUF 24 times slower than one (LlamaCppBenchmark).
+   */
+  static int defaultThreads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
   private static int atLeastOne(ModelSpec spec, String key, int fallback) {

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -37,6 +39,13 @@ public final class Runner {
   private final DataOutputStream out;
   /** Requests being generated, by id: set to true to stop one. */
   private final Map<Integer, AtomicBoolean> running = new ConcurrentHashMap<>();
+  /** Runs each request on a thread of its own (llama.cpp decodes them together), reused. */
+  private final ExecutorService requests =
+      Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "modelmux-llamacpp-request");
+        t.setDaemon(true);
+        return t;
+      });
   private LlamaModel model;
 
   private Runner(SocketChannel channel) {
@@ -146,6 +155,8 @@ public final class Runner {
 
   private void generate() throws IOException {
     int id = in.readInt();
+    byte mode = in.readByte();
+    boolean stream = mode == Wire.STREAM;
     String prompt = Wire.readString(in);
     int messages = in.readInt();
     StringBuilder systemText = new StringBuilder();
@@ -170,8 +181,7 @@ public final class Runner {
       stop[i] = Wire.readString(in);
     }
     String text = prompt;
-    Thread t =
-        new Thread(
+    requests.execute(
             () -> {
               try {
                 String p = text;
@@ -194,6 +204,17 @@ public final class Runner {
                   params.setStopStrings(stop);
                 }
                 int promptTokens = model.encode(p).length;
+                int promptTokensCounted = promptTokens;
+                if (mode == Wire.WHOLE) {
+                  // nothing cancels it: one wait, one wake-up at the end (a CANCEL is ignored; the
+                  // adapter has stopped listening and the slot finishes at its token limit)
+                  String answer = model.complete(params);
+                  if (!answer.isEmpty()) {
+                    piece(id, answer);
+                  }
+                  done(id, promptTokensCounted, answer.isEmpty() ? 0 : model.encode(answer).length, false);
+                  return;
+                }
                 StringBuilder all = new StringBuilder();
                 AtomicBoolean stopped = new AtomicBoolean();
                 running.put(id, stopped);
@@ -207,11 +228,16 @@ public final class Runner {
                     LlamaOutput o = it.next();
                     if (!o.text.isEmpty()) {
                       all.append(o.text);
-                      piece(id, o.text);
+                      if (stream) {
+                        piece(id, o.text);
+                      }
                     }
                   }
                 } finally {
                   running.remove(id);
+                }
+                if (!stream && all.length() > 0) {
+                  piece(id, all.toString()); // a whole answer crosses the socket once, not a frame per token
                 }
                 done(id, promptTokens, all.length() == 0 ? 0 : model.encode(all.toString()).length, stopped.get());
               } catch (RuntimeException | Error e) {
@@ -224,10 +250,7 @@ public final class Runner {
               } catch (IOException gone) {
                 // the adapter is gone
               }
-            },
-            "modelmux-llamacpp-request-" + id);
-    t.setDaemon(true);
-    t.start();
+            });
   }
 
   private void piece(int id, String text) throws IOException {

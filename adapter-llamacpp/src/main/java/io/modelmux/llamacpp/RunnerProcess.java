@@ -233,12 +233,13 @@ final class RunnerProcess implements AutoCloseable {
   }
 
   /** Sends a request; {@code receiver} gets its frames until done, error or loss. */
-  void sendGenerate(int id, Receiver receiver, String prompt, List<String[]> messages, int nPredict, float temperature,
+  void sendGenerate(int id, byte mode, Receiver receiver, String prompt, List<String[]> messages, int nPredict, float temperature,
       int topK, float topP, long seed, List<String> stops) throws IOException {
     register(id, receiver);
     synchronized (out) {
       out.writeByte(Wire.GENERATE);
       out.writeInt(id);
+      out.writeByte(mode);
       Wire.writeString(out, prompt);
       out.writeInt(messages.size());
       for (String[] m : messages) {

@@ -196,6 +196,19 @@ class ConcurrencyTest {
   }
 
   @Test
+  void a_whole_answer_past_its_deadline_is_stopped_and_its_slot_serves_the_next_request() {
+    try (LlamaCppAdapter one = adapter(1)) {
+      one.load();
+      GenerateRequest endless = greedy("ROMEO:\n", 100_000).toBuilder().timeout(java.time.Duration.ofMillis(300)).build();
+      assertThatThrownBy(() -> one.generate(endless)).isInstanceOf(io.modelmux.DeadlineExceededException.class)
+          .hasMessageContaining("passed its deadline");
+      // one slot: had the runner not stopped it, this would wait behind 100,000 tokens
+      GenerateRequest next = greedy("ROMEO:\n", 40).toBuilder().timeout(java.time.Duration.ofSeconds(30)).build();
+      assertThat(one.generate(next).text()).isEqualTo(alone.get("ROMEO:\n"));
+    }
+  }
+
+  @Test
   void unloading_during_requests_fails_them_with_a_typed_error_and_a_reload_serves_again() throws Exception {
     try (LlamaCppAdapter a = adapter(4)) {
       a.load();
