@@ -67,7 +67,7 @@ class SampleConfigTest {
         MultiModelManager.builder().config(SAMPLE).environment(name -> null).build()) {
       assertThat(manager.models())
           .extracting(s -> s.ref().toString())
-          .containsExactly("tiny-lm@1", "tiny-lm@2", "llama-8b@latest");
+          .containsExactly("tiny-lm@1", "tiny-lm@2", "tiny-gguf@latest", "llama-8b@latest");
       assertThat(manager.resolve("prod").version()).isEqualTo("1");
       assertThat(manager.routes()).extracting(RouteStatus::name).containsExactly("chat", "chat-canary", "shadowed", "auto");
     }
