@@ -46,7 +46,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 8, time = 5)
-@State(Scope.Benchmark)
 @Threads(1)
 public class LlamaCppBenchmark {
   static final int TOKENS = 64;
@@ -60,61 +59,100 @@ public class LlamaCppBenchmark {
     "ROMEO:\n", "JULIET:\n", "HAMLET:\n", "KING LEAR:\n", "First Citizen:\n", "MACBETH:\n", "OTHELLO:\n", "PORTIA:\n"
   };
 
-  private Path file;
-  private LlamaModel direct;
-  private MultiModelManager manager;
-  private final AtomicInteger next = new AtomicInteger();
+  private static final AtomicInteger next = new AtomicInteger();
 
-  /** Writes the shipped GGUF to a file; loads it directly, through ModelMux, and the tiny LM on DJL. */
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    file = Files.createTempFile("tiny-lm-", ".gguf");
-    try (InputStream in = LlamaCppBenchmark.class.getResourceAsStream("/models/tiny-lm.gguf")) {
-      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+  /** java-llama.cpp in this JVM, on the shipped GGUF copied to a file. */
+  @State(Scope.Benchmark)
+  public static class Direct {
+    Path file;
+    LlamaModel model;
+
+    /** Loads it. */
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+      file = Files.createTempFile("tiny-lm-", ".gguf");
+      try (InputStream in = LlamaCppBenchmark.class.getResourceAsStream("/models/tiny-lm.gguf")) {
+        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      // java-llama.cpp deletes every file named llama* or jllama* in its temp directory when it
+      // starts: give it one of its own
+      System.setProperty("de.kherud.llama.tmpdir", Files.createTempDirectory("jmh-java-llama-cpp-").toString());
+      LlamaModel.setLogger(LogFormat.TEXT, (level, text) -> {});
+      model = new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(128).setParallel(1)
+          .setThreads(THREADS).setThreadsBatch(THREADS).setGpuLayers(0).disableLog());
     }
-    // java-llama.cpp deletes every file named llama* or jllama* in its temp directory when it
-    // starts: give it one of its own
-    System.setProperty("de.kherud.llama.tmpdir", Files.createTempDirectory("jmh-java-llama-cpp-").toString());
-    LlamaModel.setLogger(LogFormat.TEXT, (level, text) -> {});
-    direct = new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(128).setParallel(1)
-        .setThreads(THREADS).setThreadsBatch(THREADS).setGpuLayers(0).disableLog());
-    manager =
-        MultiModelManager.builder()
-            .environment(name -> null)
-            .model(ModelSpec.builder("gguf", "llamacpp").option("path", "classpath:/models/tiny-lm.gguf")
-                .option("parallel", 1).option("threads", THREADS).device("cpu").build())
-            .model(ModelSpec.builder("djl", "djl").option("path", "classpath:/models/tiny-lm")
-                .option("max_batch_size", 1).device("cpu").build())
-            .build();
-    manager.load("gguf");
-    manager.load("djl");
+
+    /** Frees it. */
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+      model.close();
+      Files.deleteIfExists(file);
+    }
   }
 
-  /** Frees both. */
-  @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
-    manager.close();
-    direct.close();
-    Files.deleteIfExists(file);
+  /** A manager of one model: the GGUF through the llamacpp adapter, or the tiny LM on DJL. */
+  public abstract static class Managed {
+    MultiModelManager manager;
+
+    abstract ModelSpec spec();
+
+    /** Loads the model. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      manager = MultiModelManager.builder().environment(name -> null).model(spec()).build();
+      manager.load(spec().id());
+    }
+
+    /** Frees it. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      manager.close();
+    }
+
+    String request(String prompt) {
+      return manager
+          .generate(GenerateRequest.builder().model(spec().id()).prompt(prompt).temperature(0).maxTokens(TOKENS).build())
+          .text();
+    }
   }
 
-  private String prompt() {
+  /** The GGUF through ModelMux: the manager, the adapter, its runner process. */
+  @State(Scope.Benchmark)
+  public static class Mux extends Managed {
+    @Override
+    ModelSpec spec() {
+      return ModelSpec.builder("gguf", "llamacpp").option("path", "classpath:/models/tiny-lm.gguf")
+          .option("parallel", 1).option("threads", THREADS).device("cpu").build();
+    }
+  }
+
+  /** The same weights on DJL. */
+  @State(Scope.Benchmark)
+  public static class Djl extends Managed {
+    @Override
+    ModelSpec spec() {
+      return ModelSpec.builder("djl", "djl").option("path", "classpath:/models/tiny-lm")
+          .option("max_batch_size", 1).device("cpu").build();
+    }
+  }
+
+  private static String prompt() {
     return PROMPTS[next.getAndIncrement() % PROMPTS.length];
   }
 
   /** java-llama.cpp in this JVM: a whole answer, {@code complete}, as the runner gets one. */
   @Benchmark
-  public String baseline() {
-    return direct.complete(new InferenceParameters(prompt()).setNPredict(TOKENS).setTemperature(0).setCachePrompt(false));
+  public String baseline(Direct direct) {
+    return direct.model.complete(new InferenceParameters(prompt()).setNPredict(TOKENS).setTemperature(0).setCachePrompt(false));
   }
 
   /** java-llama.cpp in this JVM, streamed piece by piece. */
   @Benchmark
   @Goal
-  public int directStreamed() {
+  public int directStreamed(Direct direct) {
     InferenceParameters p = new InferenceParameters(prompt()).setNPredict(TOKENS).setTemperature(0).setCachePrompt(false);
     int length = 0;
-    for (LlamaOutput o : direct.generate(p)) {
+    for (LlamaOutput o : direct.model.generate(p)) {
       length += o.text.length();
     }
     return length;
@@ -123,9 +161,9 @@ public class LlamaCppBenchmark {
   /** ModelMux streaming it: a piece per token from the runner to the caller's listener. */
   @Benchmark
   @Goal(against = "directStreamed", minRatio = 0.97)
-  public int modelmuxStreamed() {
+  public int modelmuxStreamed(Mux mux) {
     int[] length = {0};
-    try (var s = manager.stream(GenerateRequest.builder().model("gguf").prompt(prompt()).temperature(0).maxTokens(TOKENS).build())) {
+    try (var s = mux.manager.stream(GenerateRequest.builder().model("gguf").prompt(prompt()).temperature(0).maxTokens(TOKENS).build())) {
       s.forEach(piece -> length[0] += piece.length());
     }
     return length[0];
@@ -134,20 +172,14 @@ public class LlamaCppBenchmark {
   /** The same through ModelMux: the manager, the adapter, the runner process and its socket. */
   @Benchmark
   @Goal(minRatio = 0.97)
-  public String modelmux() {
-    return request("gguf");
+  public String modelmux(Mux mux) {
+    return mux.request(prompt());
   }
 
   /** The same weights on DJL (float32, no batching), for comparison. */
   @Benchmark
   @Goal
-  public String djl() {
-    return request("djl");
-  }
-
-  private String request(String model) {
-    return manager
-        .generate(GenerateRequest.builder().model(model).prompt(prompt()).temperature(0).maxTokens(TOKENS).build())
-        .text();
+  public String djl(Djl djl) {
+    return djl.request(prompt());
   }
 }
