@@ -64,14 +64,14 @@ final class Gguf {
   /** An array value's element type and length (its elements are not kept). */
   record ArrayInfo(int elementType, long length) {}
 
-  private final Path file;
+  private final String file;
   private final int version;
   private final Map<String, Object> metadata;
   private final List<TensorInfo> tensors;
   private final long dataOffset;
   private final long fileSize;
 
-  private Gguf(Path file, int version, Map<String, Object> metadata, List<TensorInfo> tensors, long dataOffset, long fileSize) {
+  private Gguf(String file, int version, Map<String, Object> metadata, List<TensorInfo> tensors, long dataOffset, long fileSize) {
     this.file = file;
     this.version = version;
     this.metadata = Collections.unmodifiableMap(metadata);
@@ -103,8 +103,16 @@ final class Gguf {
     if (!Files.isRegularFile(file)) {
       throw new BadFileException(file + " is not a file");
     }
-    long size = Files.size(file);
-    try (Reader r = new Reader(new BufferedInputStream(Files.newInputStream(file), 1 << 16), file, size)) {
+    return read(Files.newInputStream(file), file.toString(), Files.size(file));
+  }
+
+  /**
+   * Reads and checks a GGUF file's header, metadata and tensor table from {@code in} (closed
+   * after), named {@code file} in messages, whose whole length is {@code size}: a class path
+   * resource is read in place, not copied out first.
+   */
+  static Gguf read(InputStream in, String file, long size) throws IOException {
+    try (Reader r = new Reader(new BufferedInputStream(in, 1 << 16), file, size)) {
       byte[] magic = r.bytes(4, "the magic number");
       if (magic[0] != 'G' || magic[1] != 'G' || magic[2] != 'U' || magic[3] != 'F') {
         throw new BadFileException(
@@ -170,7 +178,7 @@ final class Gguf {
     }
   }
 
-  private static long tensorBytes(Path file, String name, int type, long rowLength, long count) throws BadFileException {
+  private static long tensorBytes(String file, String name, int type, long rowLength, long count) throws BadFileException {
     int[] size = type >= 0 && type < TYPE_SIZES.length ? TYPE_SIZES[type] : null;
     if (size == null) {
       throw new BadFileException(
@@ -191,7 +199,8 @@ final class Gguf {
     return sb.toString();
   }
 
-  Path file() {
+  /** Returns what was read: a file's path or a class path resource's name. */
+  String file() {
     return file;
   }
 
@@ -252,12 +261,12 @@ final class Gguf {
   /** Reads little-endian GGUF values, checking lengths against the file's size. */
   private static final class Reader implements AutoCloseable {
     private final InputStream in;
-    private final Path file;
+    private final String file;
     private final long size;
     private final byte[] scratch = new byte[8];
     private long position;
 
-    Reader(InputStream in, Path file, long size) {
+    Reader(InputStream in, String file, long size) {
       this.in = in;
       this.file = file;
       this.size = size;

@@ -255,7 +255,7 @@ final class LlamaCppAdapter implements ModelAdapter {
             "model '" + modelId + "': class path resource " + base + " does not exist; check 'path' (" + settings.path() + ")",
             modelId, null);
       }
-      Path target = Files.createTempFile("modelmux-" + fileNamePart(modelId) + "-", ".gguf");
+      Path target = Files.createTempFile("modelmux-gguf-", ".gguf"); // unique; the id may hold any character
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       return target;
     }
@@ -563,26 +563,22 @@ final class LlamaCppAdapter implements ModelAdapter {
       return e;
     }
     long bytes = 0;
-    Path temp = null;
     try {
-      Path file;
+      Gguf gguf;
       if (settings.path().startsWith(CLASSPATH)) {
-        temp = extract(settings.path().substring(CLASSPATH.length()));
-        file = temp;
+        String resource = settings.path().substring(CLASSPATH.length()).replaceFirst("^/", "");
+        java.net.URL url = LlamaCppAdapter.class.getClassLoader().getResource(resource);
+        if (url == null) {
+          throw new IOException("class path resource " + resource + " does not exist");
+        }
+        java.net.URLConnection c = url.openConnection();
+        gguf = Gguf.read(c.getInputStream(), settings.path(), c.getContentLengthLong() < 0 ? Long.MAX_VALUE : c.getContentLengthLong());
       } else {
-        file = userPath(settings.path());
+        gguf = Gguf.read(userPath(settings.path()));
       }
-      bytes = estimate(Gguf.read(file));
+      bytes = estimate(gguf);
     } catch (IOException | RuntimeException ex) {
       log.debug("model {}: no size estimate: {}", modelId, ex.toString());
-    } finally {
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ex) {
-          log.debug("could not delete {}", temp, ex);
-        }
-      }
     }
     estimate = bytes;
     return bytes;
@@ -626,15 +622,5 @@ final class LlamaCppAdapter implements ModelAdapter {
     if (closed) {
       throw new IllegalStateException("model '" + modelId + "' is closed");
     }
-  }
-
-  /** Returns {@code id} fit for a file name: characters outside {@code [A-Za-z0-9._-]} become {@code _}; at most 64. */
-  static String fileNamePart(String id) {
-    StringBuilder sb = new StringBuilder(Math.min(id.length(), 64));
-    for (int i = 0; i < id.length() && sb.length() < 64; i++) {
-      char c = id.charAt(i);
-      sb.append(c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_') ? c : '_');
-    }
-    return sb.toString();
   }
 }

@@ -88,6 +88,14 @@ class BadInputTest {
   }
 
   @Test
+  void a_load_longer_than_load_timeout_is_abandoned_and_its_runner_ended() {
+    try (LlamaCppAdapter a = adapter(TinyGguf.CLASSPATH, "load_timeout", "1ms")) {
+      assertRefused(a, "did not finish loading within load_timeout (PT0.001S)");
+      assertThat(SharedBudgetTest.runnerPids()).isEmpty();
+    }
+  }
+
+  @Test
   void a_failed_load_leaves_the_adapter_able_to_load_a_good_file_later() throws IOException {
     Path model = dir.resolve("later.gguf");
     try (LlamaCppAdapter a = adapter(model.toString())) {

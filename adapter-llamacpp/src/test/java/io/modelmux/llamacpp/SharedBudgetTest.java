@@ -85,6 +85,25 @@ class SharedBudgetTest {
     assertThat(runnerPids()).as("runners left after close").isEmpty();
   }
 
+  @Test
+  void a_model_re_registered_under_its_old_name_gets_a_runner_of_its_own_and_the_old_one_ends() {
+    try (MultiModelManager manager = MultiModelManager.builder().environment(n -> null).model(gguf("m")).build()) {
+      GenerateRequest r = GenerateRequest.builder().model("m").prompt("ROMEO:\n").temperature(0).maxTokens(24).build();
+      assertThat(manager.generate(r).text()).isEqualTo("And then the courter, an");
+      List<Long> first = runnerPids();
+      assertThat(first).hasSize(1);
+      manager.unregister("m");
+      assertThat(runnerPids()).as("the unregistered model's runner").isEmpty();
+      manager.register(ModelSpec.builder("m", "llamacpp").option("path", TinyGguf.CLASSPATH).option("parallel", 1)
+          .option("max_tokens", 5).device("cpu").build());
+      // the new registration's own options: its max_tokens, and a runner that is not the old one
+      assertThat(manager.generate(GenerateRequest.builder().model("m").prompt("ROMEO:\n").temperature(0).build()).text())
+          .isEqualTo("And t");
+      assertThat(runnerPids()).hasSize(1).doesNotContainAnyElementsOf(first);
+    }
+    assertThat(runnerPids()).isEmpty();
+  }
+
   /** Returns the pids of this JVM's live runner processes. */
   static List<Long> runnerPids() {
     return ProcessHandle.current().children()
