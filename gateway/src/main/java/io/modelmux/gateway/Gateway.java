@@ -283,8 +283,9 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * How long a connection may stay silent (default 60 s): an idle keep-alive connection is
-     * closed, and so is one whose client stops reading a stream. A request waiting on its model
-     * is not cut by it.
+     * closed, and so is one whose client stops sending its request's body or stops reading its
+     * answer (no byte moved for this long). A request waiting on its model, however long, is not
+     * cut by it.
      */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = positive(idleTimeout, "idleTimeout");

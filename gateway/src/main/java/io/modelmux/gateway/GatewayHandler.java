@@ -207,9 +207,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       }
     }
     Duration limit = timeout;
-    // A request waiting on its model (a load, a long answer) is not idle: the connection's idle
-    // timeout must not cut it. A stream whose client stops reading still times out, as the
-    // pending write does.
+    // A request waiting on its model (a load, a long answer) is not idle: once its body is read
+    // the connection's idle timeout is off and its answer's writes are watched instead
+    // (WatchedResponse). A body that stops coming still times out, as the pending read does.
     request.addIdleTimeoutListener(x -> false);
     BodyReader.read(request, maxBodyBytes,
         body -> {
@@ -220,10 +220,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             writeError(response, e.error, callback);
             return;
           }
+          WatchedResponse.Watched answer = WatchedResponse.watch(request, response, callback);
           if (parsed.stream) {
-            stream(parsed, request, response, callback);
+            stream(parsed, request, answer.response(), answer.callback());
           } else {
-            generate(parsed, response, callback);
+            generate(parsed, answer.response(), answer.callback());
           }
         },
         () -> writeError(response, tooLarge(), callback),

@@ -5,8 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.Await;
 import io.modelmux.testing.Threads;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +116,135 @@ class GatewayConcurrencyTest extends GatewayTestBase {
 
     assertThat(whole.statusCode()).isEqualTo(200);
     assertThat(streamedText(events(streamed.body()))).isEqualTo("worth the wait");
+  }
+
+  @Test
+  void should_not_cut_answers_whose_pieces_come_as_the_idle_timeout_strikes() throws Exception {
+    // Each piece follows a pause of exactly the idle timeout, so the connection's idle checks fall
+    // again and again on the moment a piece is being written; none may cut the answer.
+    long idle = 40;
+    backends.on("pausing", (call, request, sink) -> {
+      StringBuilder said = new StringBuilder();
+      for (int i = 0; i < 12; i++) {
+        try {
+          Thread.sleep(idle);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        String piece = (i == 0 ? "" : " ") + "p" + i;
+        said.append(piece);
+        if (sink != null) {
+          sink.accept(piece);
+        }
+      }
+      return speak(said.toString(), null);
+    });
+    manager = builder().model(ModelSpec.builder("pausing", "scripted").maxConcurrency(8).build()).build();
+    gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(idle)).build().start();
+    String expected = "p0 p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11";
+
+    Threads.concurrently(8, t -> () -> {
+      for (int i = 0; i < 6; i++) {
+        boolean stream = (t + i) % 2 == 0;
+        HttpResponse<String> r = post("/v1/chat/completions", chat("pausing", "x", stream));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(stream ? streamedText(events(r.body()))
+            : json(r.body()).path("choices").get(0).path("message").path("content").asText()).isEqualTo(expected);
+      }
+      return null;
+    });
+  }
+
+  @Test
+  void should_close_a_stream_whose_client_stops_reading_and_stop_its_model() throws Exception {
+    AtomicInteger cancelled = new AtomicInteger();
+    String piece = "x".repeat(8 * 1024);
+    backends.on("flood", (call, request, sink) -> {
+      if (sink == null) {
+        return speak("fine", null);
+      }
+      while (!sink.isCancelled()) {
+        sink.accept(piece);
+        try {
+          Thread.sleep(1); // 8 MB a second: the socket's buffers fill in well under a second
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      cancelled.incrementAndGet();
+      return speak("", null);
+    });
+    manager = builder().model(ModelSpec.builder("flood", "scripted").build()).build();
+    gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(200)).build().start();
+
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.setSoTimeout(20_000);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
+      sendRaw(socket, chat("flood", "x", true));
+      InputStream in = socket.getInputStream();
+      assertThat(new String(in.readNBytes(12), StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+      // ... and reads no more.
+      Await.until(() -> cancelled.get() == 1, "the model's stream was cancelled");
+      Await.until(() -> gateway.activeStreams() == 0, "the stream was let go");
+
+      try {
+        in.transferTo(OutputStream.nullOutputStream()); // what the kernel held, then the end
+      } catch (SocketException reset) {
+        // ended by a reset: also an end
+      }
+    }
+    HttpResponse<String> next = post("/v1/chat/completions", chat("flood", "x", false));
+    assertThat(next.statusCode()).as("a new connection is served").isEqualTo(200);
+  }
+
+  @Test
+  void should_not_cut_a_slow_client_that_keeps_reading_a_long_answer() throws Exception {
+    // The answer's one write stays pending for far longer than the idle timeout, but bytes move
+    // all the while: only a write that moves nothing for the idle timeout is a stalled client.
+    String text = "slowly ".repeat(2_800_000); // 19.6 MB: over four times what the socket buffers hold
+    backends.on("long", (call, request, sink) -> speak(text, sink));
+    manager = builder().model(ModelSpec.builder("long", "scripted").build()).build();
+    gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(500)).build().start();
+
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(64 * 1024);
+      socket.setSoTimeout(20_000);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
+      sendRaw(socket, chat("long", "x", false));
+      InputStream in = socket.getInputStream();
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      byte[] step = new byte[64 * 1024];
+      long contentLength = -1;
+      int headerEnd = -1;
+      while (headerEnd < 0 || got.size() < headerEnd + contentLength) {
+        int n = in.read(step);
+        assertThat(n).as("the answer ended early, after %d bytes", got.size()).isPositive();
+        got.write(step, 0, n);
+        if (headerEnd < 0) {
+          String head = got.toString(StandardCharsets.ISO_8859_1);
+          int end = head.indexOf("\r\n\r\n");
+          if (end >= 0) {
+            headerEnd = end + 4;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            assertThat(m.find()).isTrue();
+            contentLength = Long.parseLong(m.group(1));
+          }
+        }
+        Thread.sleep(5); // a slow client: 64 KB at a time, the write pending for over a second
+      }
+      String body = got.toString(StandardCharsets.UTF_8).substring(headerEnd);
+      assertThat(json(body).path("choices").get(0).path("message").path("content").asText()).isEqualTo(text);
+    }
+  }
+
+  private static void sendRaw(Socket socket, String body) throws java.io.IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    OutputStream out = socket.getOutputStream();
+    out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.write(bytes);
+    out.flush();
   }
 
   @Test
