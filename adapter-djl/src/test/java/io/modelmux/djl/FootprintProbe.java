@@ -39,7 +39,7 @@ import java.util.concurrent.Future;
  * </ol>
  */
 public final class FootprintProbe {
-  private static final int ROUND_TOKENS = 24;
+  private static final int ROUND_TOKENS = 12;
 
   /** The TorchScript model loaded ten times: 2 MB, about half a million parameters (make_wide_model.py). */
   static final String TORCHSCRIPT_MODEL = "tiny-gpt-wide.pt";

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * Benchmarks do not rot: every benchmark of the built {@code benchmarks.jar} runs once, as a user
  * would run it ({@code java -jar}), in a smoke mode — one fork, no warm-up, one iteration of 100
  * ms, failing on the first error — and each must give a finite score. No timing is asserted.
- * About a minute on 2 cores.
+ * Parameters that only repeat the same code on other data are narrowed to one or two values.
+ * About four minutes on 2 cores (77 forks).
  */
 class BenchmarksSmokeIT {
   private static final Path JAR = Path.of("target", "benchmarks.jar");
@@ -32,7 +33,9 @@ class BenchmarksSmokeIT {
     Path log = Path.of("target", "smoke.log");
 
     Process p = new ProcessBuilder(java(), "-jar", JAR.toString(),
-        "-f", "1", "-wi", "0", "-i", "1", "-r", "100ms", "-foe", "true", "-rf", "json", "-rff", json.toString())
+        "-f", "1", "-wi", "0", "-i", "1", "-r", "100ms", "-foe", "true", "-rf", "json", "-rff", json.toString(),
+        // the smallest and largest registries, one eviction trace: the same code, fewer forks
+        "-p", "models=10,10000", "-p", "seed=20261123")
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     boolean ended = p.waitFor(6, TimeUnit.MINUTES);
     if (!ended) {
