@@ -33,6 +33,37 @@ final class BodyReader implements Runnable {
     new BodyReader(request, max, onBody, onTooLarge, onFailure).run();
   }
 
+  /**
+   * Reads and drops what of {@code request}'s body has arrived, up to {@code max} bytes, without
+   * waiting for more.
+   *
+   * @return true if that was the whole body (no body counts), false if more is still to come,
+   *     the body is larger than {@code max} or its reading failed
+   */
+  static boolean dropArrived(Request request, long max) {
+    long length = request.getLength();
+    if (length == 0) {
+      return true;
+    }
+    if (length > max) {
+      return false;
+    }
+    long dropped = 0;
+    while (dropped <= max) {
+      Content.Chunk chunk = request.read();
+      if (chunk == null || Content.Chunk.isFailure(chunk)) {
+        return false;
+      }
+      dropped += chunk.remaining();
+      boolean last = chunk.isLast();
+      chunk.release();
+      if (last) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void run() {
     while (true) {

@@ -94,7 +94,8 @@ public final class Gateway implements AutoCloseable {
     GracefulHandler graceful = new GracefulHandler(handler) {
       @Override
       protected void handleShutdownRejection(Request request, Response response, Callback callback) {
-        GatewayHandler.writeError(response, new ApiError(503, ApiError.OVERLOADED, "shutting_down",
+        // the last answer on this connection: its body, if any, is not read
+        GatewayHandler.writeError(GatewayHandler.closing(response), new ApiError(503, ApiError.OVERLOADED, "shutting_down",
             null, "The gateway is shutting down; send the request to another instance.",
             Duration.ofSeconds(1)), callback);
       }

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -95,7 +96,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       route(path, endpoint, request, response, counted);
     } catch (RuntimeException e) {
       LOG.error("The gateway failed on {} {}", request.getMethod(), endpoint, e);
-      writeError(response, new ApiError(500, ApiError.SERVER, "internal_error", null,
+      refuse(request, response, new ApiError(500, ApiError.SERVER, "internal_error", null,
           "The gateway failed: " + e.getClass().getSimpleName(), null), counted);
     }
     return true;
@@ -118,50 +119,50 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     String method = request.getMethod();
     switch (endpoint) {
       case "/health":
-        if (allow(method, "GET", response, callback)) {
+        if (allow(method, "GET", request, response, callback)) {
           health(response, callback);
         }
         return;
       case "/metrics":
-        if (allow(method, "GET", response, callback) && authorized(request, response, callback)) {
+        if (allow(method, "GET", request, response, callback) && authorized(request, response, callback)) {
           request.getComponents().getThreadPool().execute(() -> write(response, 200,
               "text/plain; version=0.0.4; charset=utf-8", registry.scrape().getBytes(StandardCharsets.UTF_8), callback));
         }
         return;
       case "/v1/models":
-        if (allow(method, "GET", response, callback) && authorized(request, response, callback)) {
+        if (allow(method, "GET", request, response, callback) && authorized(request, response, callback)) {
           write(response, 200, JSON, OpenAiJson.models(names().values(), created()), callback);
         }
         return;
       case "/v1/models/{model}":
-        if (allow(method, "GET", response, callback) && authorized(request, response, callback)) {
+        if (allow(method, "GET", request, response, callback) && authorized(request, response, callback)) {
           model(path.substring("/v1/models/".length()), response, callback);
         }
         return;
       case "/v1/chat/completions":
-        if (allow(method, "POST", response, callback) && authorized(request, response, callback)) {
+        if (allow(method, "POST", request, response, callback) && authorized(request, response, callback)) {
           completion(OpenAiRequest.Kind.CHAT, request, response, callback);
         }
         return;
       case "/v1/completions":
-        if (allow(method, "POST", response, callback) && authorized(request, response, callback)) {
+        if (allow(method, "POST", request, response, callback) && authorized(request, response, callback)) {
           completion(OpenAiRequest.Kind.TEXT, request, response, callback);
         }
         return;
       default:
-        writeError(response, new ApiError(404, ApiError.NOT_FOUND, "unknown_path", null,
+        refuse(request, response, new ApiError(404, ApiError.NOT_FOUND, "unknown_path", null,
             "No such endpoint: " + method + " " + MessageText.clip(path) + ". This gateway serves POST"
                 + " /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health and"
                 + " GET /metrics.", null), callback);
     }
   }
 
-  private boolean allow(String method, String allowed, Response response, Callback callback) {
+  private boolean allow(String method, String allowed, Request request, Response response, Callback callback) {
     if (allowed.equals(method)) {
       return true;
     }
     response.getHeaders().put(HttpHeader.ALLOW, allowed);
-    writeError(response, new ApiError(405, ApiError.INVALID_REQUEST, "method_not_allowed", null,
+    refuse(request, response, new ApiError(405, ApiError.INVALID_REQUEST, "method_not_allowed", null,
         "Method " + MessageText.clip(method) + " is not allowed here; use " + allowed + ".", null), callback);
     return false;
   }
@@ -176,7 +177,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       return true;
     }
     response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-    writeError(response, new ApiError(401, ApiError.AUTHENTICATION, "invalid_api_key", null,
+    refuse(request, response, new ApiError(401, ApiError.AUTHENTICATION, "invalid_api_key", null,
         verdict == ApiKeys.Verdict.MISSING
             ? "No API key given: send it as the header 'Authorization: Bearer <key>'."
             : "The API key given is not one this gateway accepts.",
@@ -187,7 +188,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private void completion(OpenAiRequest.Kind kind, Request request, Response response, Callback callback) {
     long length = request.getLength();
     if (length > maxBodyBytes) {
-      writeError(response, tooLarge(), callback);
+      refuse(request, response, tooLarge(), callback);
       return;
     }
     String routingKey = request.getHeaders().get(ROUTING_KEY_HEADER);
@@ -197,12 +198,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       try {
         timeout = Quantities.parseDuration(timeoutHeader.trim());
       } catch (RuntimeException e) {
-        writeError(response, ApiError.invalid("The header " + TIMEOUT_HEADER + " must be a"
+        refuse(request, response, ApiError.invalid("The header " + TIMEOUT_HEADER + " must be a"
             + " duration such as 30s, 500ms or 2m; got '" + MessageText.clip(timeoutHeader) + "'.", null), callback);
         return;
       }
       if (timeout.isNegative() || timeout.isZero()) {
-        writeError(response, ApiError.invalid("The header " + TIMEOUT_HEADER + " must be positive.", null), callback);
+        refuse(request, response, ApiError.invalid("The header " + TIMEOUT_HEADER + " must be positive.", null), callback);
         return;
       }
     }
@@ -227,8 +228,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             generate(parsed, answer.response(), answer.callback());
           }
         },
-        () -> writeError(response, tooLarge(), callback),
-        failure -> writeError(response, ApiError.invalid(
+        () -> writeError(closing(response), tooLarge(), callback),
+        failure -> writeError(closing(response), ApiError.invalid(
             "The request body could not be read: " + failure.getClass().getSimpleName(), null), callback));
   }
 
@@ -332,6 +333,23 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
+  }
+
+  /**
+   * Answers with an error a request whose body was not read. What of the body has arrived is read
+   * and dropped; when that is not all of it, the answer says {@code Connection: close} and Jetty
+   * closes the connection after it. Without the header a client would send its next request on
+   * a connection Jetty closes under it, since a body still coming cannot be skipped (CI saw a
+   * second 401 on one connection fail with "received no bytes").
+   */
+  private void refuse(Request request, Response response, ApiError error, Callback callback) {
+    writeError(BodyReader.dropArrived(request, maxBodyBytes) ? response : closing(response), error, callback);
+  }
+
+  /** Marks {@code response} as the last on its connection. */
+  static Response closing(Response response) {
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    return response;
   }
 
   static void writeError(Response response, ApiError error, Callback callback) {

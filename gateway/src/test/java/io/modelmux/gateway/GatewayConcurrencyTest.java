@@ -181,7 +181,7 @@ class GatewayConcurrencyTest extends GatewayTestBase {
       socket.setReceiveBufferSize(4096);
       socket.setSoTimeout(20_000);
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
-      sendRaw(socket, chat("flood", "x", true));
+      sendRaw(socket, chat("flood", "x", true), true);
       InputStream in = socket.getInputStream();
       assertThat(new String(in.readNBytes(12), StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
       // ... and reads no more.
@@ -211,7 +211,7 @@ class GatewayConcurrencyTest extends GatewayTestBase {
       socket.setReceiveBufferSize(64 * 1024);
       socket.setSoTimeout(20_000);
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
-      sendRaw(socket, chat("long", "x", false));
+      sendRaw(socket, chat("long", "x", false), true);
       InputStream in = socket.getInputStream();
       java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
       byte[] step = new byte[64 * 1024];
@@ -236,15 +236,6 @@ class GatewayConcurrencyTest extends GatewayTestBase {
       String body = got.toString(StandardCharsets.UTF_8).substring(headerEnd);
       assertThat(json(body).path("choices").get(0).path("message").path("content").asText()).isEqualTo(text);
     }
-  }
-
-  private static void sendRaw(Socket socket, String body) throws java.io.IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = socket.getOutputStream();
-    out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-    out.write(bytes);
-    out.flush();
   }
 
   @Test

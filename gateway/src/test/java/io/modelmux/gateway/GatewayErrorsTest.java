@@ -179,11 +179,13 @@ class GatewayErrorsTest extends GatewayTestBase {
     HttpResponse<String> sized = post("/v1/chat/completions", big);
     assertThat(sized.statusCode()).isEqualTo(413);
     assertThat(error(sized).path("message").asText()).contains("4096 bytes");
+    assertThat(sized.headers().firstValue("Connection")).as("the body is not read: no next request here").hasValue("close");
 
     HttpResponse<String> chunked = send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
         .POST(HttpRequest.BodyPublishers.ofInputStream(
             () -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8)))).build());
     assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(413);
+    assertThat(chunked.headers().firstValue("Connection")).hasValue("close");
 
     assertThat(post("/v1/chat/completions", chat("poet", "small", false)).statusCode()).isEqualTo(200);
   }

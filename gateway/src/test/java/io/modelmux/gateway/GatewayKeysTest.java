@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelmux.spi.ModelSpec;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,6 +39,38 @@ class GatewayKeysTest extends GatewayTestBase {
       assertThat(r.body()).doesNotContain(KEY).doesNotContain(OTHER).doesNotContain("sk-guess");
     }
     assertThat(json(none.body()).path("error").path("message").asText()).contains("Authorization: Bearer");
+  }
+
+  @Test
+  void should_close_the_connection_after_a_401_given_before_the_body_came() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+      socket.setSoTimeout(20_000);
+      sendRaw(socket, chat("poet", "x", false), false); // the head only: the body is still to come
+
+      RawAnswer refused = readAnswer(socket.getInputStream());
+
+      assertThat(refused.status()).isEqualTo("HTTP/1.1 401 Unauthorized");
+      assertThat(refused.headers()).as("the client must not send its next request here").containsEntry("connection", "close");
+      assertThat(socket.getInputStream().read()).as("the gateway closed the connection").isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void should_keep_the_connection_after_a_401_whose_body_came_with_it() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+      socket.setSoTimeout(20_000);
+      sendRaw(socket, chat("poet", "x", false), true);
+      RawAnswer refused = readAnswer(socket.getInputStream());
+      assertThat(refused.status()).isEqualTo("HTTP/1.1 401 Unauthorized");
+      assertThat(refused.headers()).doesNotContainKey("connection");
+
+      sendRaw(socket, chat("poet", "kept", false), true, "Authorization: Bearer " + KEY);
+      RawAnswer served = readAnswer(socket.getInputStream());
+
+      assertThat(served.status()).isEqualTo("HTTP/1.1 200 OK");
+      assertThat(json(served.body()).path("choices").get(0).path("message").path("content").asText())
+          .isEqualTo("You said: kept");
+    }
   }
 
   @Test

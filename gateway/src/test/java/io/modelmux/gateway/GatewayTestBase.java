@@ -9,15 +9,24 @@ import io.modelmux.Usage;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.TokenSink;
 import io.modelmux.testing.ScriptedManagerTest;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 
@@ -103,6 +112,49 @@ abstract class GatewayTestBase extends ScriptedManagerTest {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Writes a chat completion request by hand: its head, then its body unless {@code withBody} is false. */
+  static void sendRaw(Socket socket, String body, boolean withBody, String... headerLines) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    StringBuilder head = new StringBuilder("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+        + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n");
+    for (String line : headerLines) {
+      head.append(line).append("\r\n");
+    }
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    all.writeBytes(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+    if (withBody) {
+      all.writeBytes(bytes);
+    }
+    OutputStream out = socket.getOutputStream();
+    out.write(all.toByteArray()); // one write: head and body arrive together
+    out.flush();
+  }
+
+  /** One HTTP/1.1 answer read by hand: its status line, its headers (names in lower case), its body. */
+  record RawAnswer(String status, Map<String, String> headers, String body) {}
+
+  /** Reads one answer that has a Content-Length. */
+  static RawAnswer readAnswer(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("the connection ended after " + head.size() + " bytes of an answer");
+      }
+      head.write(b);
+    }
+    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+    Map<String, String> headers = new HashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0) {
+        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+      }
+    }
+    int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+    return new RawAnswer(lines[0], headers, new String(in.readNBytes(length), StandardCharsets.UTF_8));
   }
 
   static String chat(String model, String content, boolean stream) {
