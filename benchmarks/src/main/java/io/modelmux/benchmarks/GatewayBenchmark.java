@@ -67,6 +67,7 @@ public class GatewayBenchmark {
       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
   private final byte[] responseBody = HttpAdapterBenchmark.COMPLETION_JSON.getBytes(StandardCharsets.UTF_8);
+  private final java.util.concurrent.atomic.AtomicLong resent = new java.util.concurrent.atomic.AtomicLong();
   private HttpServer upstream;
   private java.util.concurrent.ExecutorService upstreamThreads;
   private MultiModelManager manager;
@@ -143,6 +144,9 @@ public class GatewayBenchmark {
   /** Stops the gateway, the manager and the upstream. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    if (resent.get() > 0) {
+      System.out.println("resent " + resent.get() + " requests whose kept-alive connection closed");
+    }
     if (gateway != null) {
       gateway.close();
     }
@@ -184,7 +188,17 @@ public class GatewayBenchmark {
   }
 
   private byte[] send(HttpRequest request) throws IOException, InterruptedException {
-    HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException closed) {
+      // The JDK's server now and then closes a kept-alive connection as eight clients reuse it
+      // ("received no bytes": the direct baseline failed 3 runs of 4 with eight clients). Send
+      // once more, as any client of a real server does and as ModelMux's own retry does on the
+      // manager's path; the time it costs is in the score. Counted, and printed at the end.
+      resent.incrementAndGet();
+      response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
     if (response.statusCode() != 200) {
       throw new UncheckedIOException(new IOException("HTTP " + response.statusCode()));
     }
