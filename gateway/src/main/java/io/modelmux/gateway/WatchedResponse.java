@@ -45,9 +45,9 @@ final class WatchedResponse extends Response.Wrapper {
 
   /**
    * Turns the connection's idle timeout off for the rest of {@code request} and returns its
-   * response, watched, and the callback that turns the idle timeout back on as the request ends.
-   * With no idle timeout on the connection there is nothing to watch: the response is returned
-   * as it is.
+   * response, watched, and the callback that ends the request, putting the idle timeout back if
+   * the answer's last write has not. With no idle timeout on the connection there is nothing to
+   * watch: the response and callback are returned as they are.
    */
   static Watched watch(Request request, Response response, Callback callback) {
     EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
