@@ -2,6 +2,7 @@ package io.modelmux.djl;
 
 import ai.djl.ndarray.types.DataType;
 import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.SamplingDefaults;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -83,18 +84,7 @@ record DjlSettings(
       throw spec.optionError("max_batch_delay", "must not be negative, got " + delay);
     }
     int maxTokens = positive(spec, "max_tokens", 256);
-    double temperature = spec.optionDouble("temperature").orElse(0.8);
-    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-      throw spec.optionError("temperature", "must be finite and not negative, got " + temperature);
-    }
-    int topK = spec.optionInt("top_k").orElse(40);
-    if (topK < 0) {
-      throw spec.optionError("top_k", "must not be negative (0 means no limit), got " + topK);
-    }
-    double topP = spec.optionDouble("top_p").orElse(0.95);
-    if (!(topP > 0 && topP <= 1)) {
-      throw spec.optionError("top_p", "must be in (0, 1], got " + topP);
-    }
+    SamplingDefaults sampling = SamplingDefaults.of(spec);
     int eos = spec.optionInt("eos_token_id").orElse(-1);
     Path base =
         spec.location()
@@ -102,7 +92,7 @@ record DjlSettings(
             .orElse(null);
     return new DjlSettings(
         path, format, spec.optionString("tokenizer").orElse(null), device, dtype, context, batch,
-        delay, maxTokens, temperature, topK, topP, eos, base);
+        delay, maxTokens, sampling.temperature(), sampling.topK(), sampling.topP(), eos, base);
   }
 
   private static int positive(ModelSpec spec, String key, int fallback) {

@@ -1,6 +1,7 @@
 package io.modelmux.llamacpp;
 
 import io.modelmux.spi.ModelSpec;
+import io.modelmux.spi.SamplingDefaults;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -66,18 +67,7 @@ record LlamaCppSettings(
       throw spec.optionError("kv_cache_type", "must be one of " + new java.util.TreeSet<>(KV_TYPES) + ", got '" + kv + "'");
     }
     int maxTokens = atLeastOne(spec, "max_tokens", 256);
-    double temperature = spec.optionDouble("temperature").orElse(0.8);
-    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-      throw spec.optionError("temperature", "must be finite and not negative, got " + temperature);
-    }
-    int topK = spec.optionInt("top_k").orElse(40);
-    if (topK < 0) {
-      throw spec.optionError("top_k", "must not be negative (0 means no limit), got " + topK);
-    }
-    double topP = spec.optionDouble("top_p").orElse(0.95);
-    if (!(topP > 0 && topP <= 1)) {
-      throw spec.optionError("top_p", "must be in (0, 1], got " + topP);
-    }
+    SamplingDefaults sampling = SamplingDefaults.of(spec);
     Duration loadTimeout = spec.optionDuration("load_timeout").orElse(Duration.ofMinutes(5));
     if (loadTimeout.isNegative() || loadTimeout.isZero()) {
       throw spec.optionError("load_timeout", "must be positive, got " + loadTimeout);
@@ -91,7 +81,8 @@ record LlamaCppSettings(
     }
     Path base = spec.location().map(l -> Path.of(l.source()).toAbsolutePath().getParent()).orElse(null);
     return new LlamaCppSettings(
-        path, context, parallel, threads, gpuLayers, kv, maxTokens, temperature, topK, topP, loadTimeout, device, base);
+        path, context, parallel, threads, gpuLayers, kv, maxTokens,
+        sampling.temperature(), sampling.topK(), sampling.topP(), loadTimeout, device, base);
   }
 
   /**
