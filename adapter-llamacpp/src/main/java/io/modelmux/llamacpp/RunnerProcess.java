@@ -10,6 +10,8 @@ import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.net.URISyntaxException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -108,26 +111,24 @@ final class RunnerProcess implements AutoCloseable {
       command.add(socket.toString());
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
       process.getOutputStream().close();
-      server.configureBlocking(false);
-      long deadline = System.nanoTime() + timeout.toNanos();
+      // accept() waits; the runner's exit or the timeout, whichever comes first, ends the wait by
+      // closing the listening socket (an interrupt of this thread closes it too)
+      ServerSocketChannel listening = server;
+      process.onExit().thenRun(() -> closeQuietly(listening));
+      CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> closeQuietly(listening));
       SocketChannel channel;
-      while ((channel = server.accept()) == null) {
-        if (!process.isAlive()) {
-          String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-          throw new IOException("the llama.cpp runner exited with code " + process.exitValue() + " before it connected"
-              + (output.isEmpty() ? "" : ": " + output));
+      try {
+        channel = server.accept();
+      } catch (ClosedByInterruptException e) {
+        throw new IOException("interrupted while the llama.cpp runner started", e);
+      } catch (AsynchronousCloseException e) {
+        if (process.isAlive()) {
+          throw new IOException("the llama.cpp runner did not connect within " + timeout, e);
         }
-        if (System.nanoTime() > deadline) {
-          throw new IOException("the llama.cpp runner did not connect within " + timeout);
-        }
-        try {
-          Thread.sleep(5);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while the llama.cpp runner started", e);
-        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        throw new IOException("the llama.cpp runner exited with code " + process.exitValue() + " before it connected"
+            + (output.isEmpty() ? "" : ": " + output), e);
       }
-      channel.configureBlocking(true);
       RunnerProcess runner = new RunnerProcess(modelId, process, dir, channel);
       runner.logPump.setDaemon(true);
       runner.logPump.start();
@@ -143,6 +144,14 @@ final class RunnerProcess implements AutoCloseable {
     } finally {
       server.close();
       Files.deleteIfExists(socket);
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // it was being abandoned
     }
   }
 
