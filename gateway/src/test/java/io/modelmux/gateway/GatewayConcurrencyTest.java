@@ -200,12 +200,17 @@ class GatewayConcurrencyTest extends GatewayTestBase {
 
   @Test
   void should_not_cut_a_slow_client_that_keeps_reading_a_long_answer() throws Exception {
-    // The answer's one write stays pending for far longer than the idle timeout, but bytes move
-    // all the while: only a write that moves nothing for the idle timeout is a stalled client.
-    String text = "slowly ".repeat(2_800_000); // 19.6 MB: over four times what the socket buffers hold
+    // The answer's one write stays pending for about twice the idle timeout, but bytes move all
+    // the while: only a write that moves nothing for the idle timeout is a stalled client. The
+    // client reads at a steady 8 MB/s, so the socket takes a byte of the write at least every
+    // 4 MB (the most Linux gives a send buffer by default) / 8 MB/s = 0.5 s, well inside the
+    // 1.2 s idle timeout even on a busy host; a watch that counted from the write's start would
+    // cut the answer 1.2 s in (checked: at 12.7 MB).
+    String text = "slowly ".repeat(2_800_000); // 19.6 MB: about 2.5 s at 8 MB/s
+    long bytesPerSecond = 8L << 20;
     backends.on("long", (call, request, sink) -> speak(text, sink));
     manager = builder().model(ModelSpec.builder("long", "scripted").build()).build();
-    gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(500)).build().start();
+    gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(1200)).build().start();
 
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(64 * 1024);
@@ -213,13 +218,17 @@ class GatewayConcurrencyTest extends GatewayTestBase {
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
       sendRaw(socket, chat("long", "x", false), true);
       InputStream in = socket.getInputStream();
-      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream(21 << 20);
       byte[] step = new byte[64 * 1024];
       long contentLength = -1;
       int headerEnd = -1;
+      long began = 0;
       while (headerEnd < 0 || got.size() < headerEnd + contentLength) {
         int n = in.read(step);
         assertThat(n).as("the answer ended early, after %d bytes", got.size()).isPositive();
+        if (got.size() == 0) {
+          began = System.nanoTime(); // the pace counts from the answer's first byte
+        }
         got.write(step, 0, n);
         if (headerEnd < 0) {
           String head = got.toString(StandardCharsets.ISO_8859_1);
@@ -231,8 +240,15 @@ class GatewayConcurrencyTest extends GatewayTestBase {
             contentLength = Long.parseLong(m.group(1));
           }
         }
-        Thread.sleep(5); // a slow client: 64 KB at a time, the write pending for over a second
+        long due = began + got.size() * 1_000_000_000L / bytesPerSecond;
+        long ahead = due - System.nanoTime();
+        if (ahead > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(ahead); // keep to the pace, no faster
+        }
       }
+      assertThat(Duration.ofNanos(System.nanoTime() - began))
+          .as("the write stayed pending longer than the idle timeout")
+          .isGreaterThan(Duration.ofMillis(1200));
       String body = got.toString(StandardCharsets.UTF_8).substring(headerEnd);
       assertThat(json(body).path("choices").get(0).path("message").path("content").asText()).isEqualTo(text);
     }
