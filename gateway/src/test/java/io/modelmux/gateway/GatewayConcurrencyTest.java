@@ -120,12 +120,18 @@ class GatewayConcurrencyTest extends GatewayTestBase {
 
   @Test
   void should_not_cut_answers_whose_pieces_come_as_the_idle_timeout_strikes() throws Exception {
-    // Each piece follows a pause of exactly the idle timeout, so the connection's idle checks fall
-    // again and again on the moment a piece is being written; none may cut the answer.
-    long idle = 40;
+    // Each piece follows a pause of exactly the idle timeout: were the connection's idle timeout
+    // on during an answer, its checks would fall again and again on the moment a piece is being
+    // written and cut the answer (checked: with the answer left unwatched this fails every run).
+    // 200 ms and not less: the idle timeout also times a new connection's request head and body
+    // and a kept-alive connection between requests, and at 40 ms a host busy with other work let
+    // those lapse now and then (Jetty's idle timeout doing its job, not what this test is about).
+    long idle = 200;
+    int pieces = 6;
+    int requests = 3;
     backends.on("pausing", (call, request, sink) -> {
       StringBuilder said = new StringBuilder();
-      for (int i = 0; i < 12; i++) {
+      for (int i = 0; i < pieces; i++) {
         try {
           Thread.sleep(idle);
         } catch (InterruptedException e) {
@@ -141,10 +147,11 @@ class GatewayConcurrencyTest extends GatewayTestBase {
     });
     manager = builder().model(ModelSpec.builder("pausing", "scripted").maxConcurrency(8).build()).build();
     gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(idle)).build().start();
-    String expected = "p0 p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11";
+    String expected = java.util.stream.IntStream.range(0, pieces).mapToObj(i -> "p" + i)
+        .collect(java.util.stream.Collectors.joining(" "));
 
     Threads.concurrently(8, t -> () -> {
-      for (int i = 0; i < 6; i++) {
+      for (int i = 0; i < requests; i++) {
         boolean stream = (t + i) % 2 == 0;
         HttpResponse<String> r = post("/v1/chat/completions", chat("pausing", "x", stream));
         assertThat(r.statusCode()).isEqualTo(200);
