@@ -21,6 +21,8 @@ import io.modelmux.spi.PromptText;
 import io.modelmux.spi.TokenSink;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -242,19 +244,29 @@ final class LlamaCppAdapter implements ModelAdapter {
     return p.isAbsolute() || settings.baseDirectory() == null ? p : settings.baseDirectory().resolve(p);
   }
 
-  /** Copies a class path resource to a temporary file (llama.cpp reads files, not streams). */
-  private Path extract(String resource) throws IOException {
-    String base = resource.startsWith("/") ? resource.substring(1) : resource;
+  /**
+   * Finds class path resource {@code resource} (the part of {@code path} after {@code classpath:})
+   * as both the load and the size estimate read it: through the thread's context class loader
+   * (an application server's or a notebook's), else this module's.
+   */
+  private static @Nullable URL resource(String resource) {
+    String name = resource.startsWith("/") ? resource.substring(1) : resource;
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     if (loader == null) {
       loader = LlamaCppAdapter.class.getClassLoader();
     }
-    try (InputStream in = loader.getResourceAsStream(base)) {
-      if (in == null) {
-        throw new ModelLoadException(
-            "model '" + modelId + "': class path resource " + base + " does not exist; check 'path' (" + settings.path() + ")",
-            modelId, null);
-      }
+    return loader.getResource(name);
+  }
+
+  /** Copies a class path resource to a temporary file (llama.cpp reads files, not streams). */
+  private Path extract(String resource) throws IOException {
+    URL url = resource(resource);
+    if (url == null) {
+      throw new ModelLoadException(
+          "model '" + modelId + "': class path resource " + resource + " does not exist; check 'path' (" + settings.path() + ")",
+          modelId, null);
+    }
+    try (InputStream in = url.openStream()) {
       Path target = Files.createTempFile("modelmux-gguf-", ".gguf"); // unique; the id may hold any character
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       return target;
@@ -566,13 +578,13 @@ final class LlamaCppAdapter implements ModelAdapter {
     try {
       Gguf gguf;
       if (settings.path().startsWith(CLASSPATH)) {
-        String resource = settings.path().substring(CLASSPATH.length()).replaceFirst("^/", "");
-        java.net.URL url = LlamaCppAdapter.class.getClassLoader().getResource(resource);
+        URL url = resource(settings.path().substring(CLASSPATH.length()));
         if (url == null) {
-          throw new IOException("class path resource " + resource + " does not exist");
+          throw new IOException(settings.path() + " does not exist");
         }
-        java.net.URLConnection c = url.openConnection();
-        gguf = Gguf.read(c.getInputStream(), settings.path(), c.getContentLengthLong() < 0 ? Long.MAX_VALUE : c.getContentLengthLong());
+        URLConnection c = url.openConnection();
+        long size = c.getContentLengthLong();
+        gguf = Gguf.read(c.getInputStream(), settings.path(), size < 0 ? Long.MAX_VALUE : size);
       } else {
         gguf = Gguf.read(userPath(settings.path()));
       }

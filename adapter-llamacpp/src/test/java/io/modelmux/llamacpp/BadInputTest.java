@@ -96,6 +96,14 @@ class BadInputTest {
   }
 
   @Test
+  void a_missing_class_path_resource() {
+    try (LlamaCppAdapter a = adapter("classpath:/models/no-such.gguf")) {
+      assertThat(a.footprint().totalBytes()).as("no estimate without a file").isZero();
+      assertRefused(a, "model 'm'", "class path resource /models/no-such.gguf does not exist", "classpath:/models/no-such.gguf");
+    }
+  }
+
+  @Test
   void a_failed_load_leaves_the_adapter_able_to_load_a_good_file_later() throws IOException {
     Path model = dir.resolve("later.gguf");
     try (LlamaCppAdapter a = adapter(model.toString())) {

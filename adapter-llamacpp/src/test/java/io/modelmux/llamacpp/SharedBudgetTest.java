@@ -11,10 +11,15 @@ import io.modelmux.PoolStatus;
 import io.modelmux.Tier;
 import io.modelmux.spi.Footprint;
 import io.modelmux.spi.ModelSpec;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * GGUF models under the memory scheduler: sized from the GGUF before their first load, measured
@@ -42,6 +47,26 @@ class SharedBudgetTest {
       assertThat(after.bytes(Footprint.HOST)).isGreaterThan(tensors + kv);
       assertThat(before.bytes(Footprint.HOST)).as("the estimate errs large").isGreaterThanOrEqualTo(after.bytes(Footprint.HOST));
       System.out.printf("footprint: estimated %.1f MB, measured %.1f MB%n", before.totalBytes() / 1e6, after.totalBytes() / 1e6);
+    }
+  }
+
+  @Test
+  void a_gguf_that_only_the_context_class_loader_holds_is_sized_and_loaded_from_it(@TempDir Path dir) throws Exception {
+    // An application server or a notebook puts its resources on the thread's context class
+    // loader, not on the one that loaded ModelMux: the estimate must find the file the load does.
+    TinyGguf.copy(Files.createDirectories(dir.resolve("app")).resolve("only-here.gguf"));
+    ClassLoader before = Thread.currentThread().getContextClassLoader();
+    try (URLClassLoader app = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+      Thread.currentThread().setContextClassLoader(app);
+      ModelSpec spec = ModelSpec.builder("m", "llamacpp").option("path", "classpath:/app/only-here.gguf")
+          .option("parallel", 1).device("cpu").build();
+      try (LlamaCppAdapter a = (LlamaCppAdapter) new LlamaCppModelFactory().create(spec)) {
+        assertThat(a.footprint().totalBytes()).as("estimated from the file").isGreaterThan(3_461_632L + LlamaCppAdapter.RUNNER_BYTES);
+        a.load();
+        assertThat(a.isLoaded()).isTrue();
+      }
+    } finally {
+      Thread.currentThread().setContextClassLoader(before);
     }
   }
 
