@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.Await;
 import io.modelmux.testing.Threads;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,6 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -147,8 +153,8 @@ class GatewayConcurrencyTest extends GatewayTestBase {
     });
     manager = builder().model(ModelSpec.builder("pausing", "scripted").maxConcurrency(8).build()).build();
     gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(idle)).build().start();
-    String expected = java.util.stream.IntStream.range(0, pieces).mapToObj(i -> "p" + i)
-        .collect(java.util.stream.Collectors.joining(" "));
+    String expected = IntStream.range(0, pieces).mapToObj(i -> "p" + i)
+        .collect(Collectors.joining(" "));
 
     Threads.concurrently(8, t -> () -> {
       for (int i = 0; i < requests; i++) {
@@ -165,22 +171,8 @@ class GatewayConcurrencyTest extends GatewayTestBase {
   @Test
   void should_close_a_stream_whose_client_stops_reading_and_stop_its_model() throws Exception {
     AtomicInteger cancelled = new AtomicInteger();
-    String piece = "x".repeat(8 * 1024);
-    backends.on("flood", (call, request, sink) -> {
-      if (sink == null) {
-        return speak("fine", null);
-      }
-      while (!sink.isCancelled()) {
-        sink.accept(piece);
-        try {
-          Thread.sleep(1); // 8 MB a second: the socket's buffers fill in well under a second
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      cancelled.incrementAndGet();
-      return speak("", null);
-    });
+    // 8 KB a millisecond, 8 MB a second: the socket's buffers fill in well under a second
+    backends.on("flood", untilCancelled("x".repeat(8 * 1024), 1, cancelled));
     manager = builder().model(ModelSpec.builder("flood", "scripted").build()).build();
     gateway = gatewayBuilder().idleTimeout(Duration.ofMillis(200)).build().start();
 
@@ -225,7 +217,7 @@ class GatewayConcurrencyTest extends GatewayTestBase {
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
       sendRaw(socket, chat("long", "x", false), true);
       InputStream in = socket.getInputStream();
-      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream(21 << 20);
+      ByteArrayOutputStream got = new ByteArrayOutputStream(21 << 20);
       byte[] step = new byte[64 * 1024];
       long contentLength = -1;
       int headerEnd = -1;
@@ -242,7 +234,7 @@ class GatewayConcurrencyTest extends GatewayTestBase {
           int end = head.indexOf("\r\n\r\n");
           if (end >= 0) {
             headerEnd = end + 4;
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
             assertThat(m.find()).isTrue();
             contentLength = Long.parseLong(m.group(1));
           }
@@ -250,7 +242,7 @@ class GatewayConcurrencyTest extends GatewayTestBase {
         long due = began + got.size() * 1_000_000_000L / bytesPerSecond;
         long ahead = due - System.nanoTime();
         if (ahead > 0) {
-          java.util.concurrent.locks.LockSupport.parkNanos(ahead); // keep to the pace, no faster
+          LockSupport.parkNanos(ahead); // keep to the pace, no faster
         }
       }
       assertThat(Duration.ofNanos(System.nanoTime() - began))
@@ -314,18 +306,7 @@ class GatewayConcurrencyTest extends GatewayTestBase {
   @Test
   void should_cancel_streams_still_running_when_the_drain_time_is_over() throws Exception {
     AtomicInteger cancelled = new AtomicInteger();
-    backends.on("endless", (call, request, sink) -> {
-      while (!sink.isCancelled()) {
-        sink.accept("more ");
-        try {
-          Thread.sleep(5); // a model producing a piece every few milliseconds
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      cancelled.incrementAndGet();
-      return speak("", null);
-    });
+    backends.on("endless", untilCancelled("more ", 5, cancelled));
     manager = builder().model(ModelSpec.builder("endless", "scripted").build()).build();
     gateway = gatewayBuilder().drainTimeout(Duration.ofMillis(300)).build().start();
     CompletableFuture<HttpResponse<String>> streamed = http.sendAsync(

@@ -11,7 +11,6 @@ import io.modelmux.spi.ModelSpec;
 import io.modelmux.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpRequest;
@@ -265,12 +264,8 @@ class GatewayErrorsTest extends GatewayTestBase {
 
   @Test
   void should_cancel_the_models_work_when_the_client_goes_away_mid_stream() throws Exception {
-    String body = chat("endless", "x", true);
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-      out.flush();
+      sendRaw(socket, chat("endless", "x", true), true);
       InputStream in = socket.getInputStream();
       byte[] some = new byte[4096];
       int read = 0;

@@ -9,6 +9,7 @@ import io.modelmux.Usage;
 import io.modelmux.spi.Completion;
 import io.modelmux.spi.TokenSink;
 import io.modelmux.testing.ScriptedManagerTest;
+import io.modelmux.testing.ScriptedModelFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 
@@ -70,6 +72,28 @@ abstract class GatewayTestBase extends ScriptedManagerTest {
     }
     return Completion.builder().text(text).finishReason(FinishReason.STOP)
         .usage(new Usage(3, text.split(" ").length)).build();
+  }
+
+  /**
+   * A model that streams {@code piece} every {@code pauseMillis} (its pace) until its stream is
+   * cancelled, then counts that in {@code cancelled}; asked for a whole answer, it says {@code piece}.
+   */
+  static ScriptedModelFactory.Script untilCancelled(String piece, long pauseMillis, AtomicInteger cancelled) {
+    return (call, request, sink) -> {
+      if (sink == null) {
+        return speak(piece, null);
+      }
+      while (!sink.isCancelled()) {
+        sink.accept(piece);
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      cancelled.incrementAndGet();
+      return speak("", null);
+    };
   }
 
   protected Gateway.Builder gatewayBuilder() {
